@@ -1,0 +1,27 @@
+# The two commands a new user types: `make demo` and `make test`.
+# Both create (or refresh) the virtual environment in .venv first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(INSTALLED): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,reference]"
+	touch $(INSTALLED)
+
+demo: $(INSTALLED)
+	$(BIN)/python examples/gradient_descent_basics.py
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,43 @@
+"""tinygrad_edu: a small reverse-mode autodiff framework on NumPy.
+
+    import tinygrad_edu as tg
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad  # Tensor([2., 4.])
+"""
+
+from tinygrad_edu.tensor import (  # noqa: I001  (tensor must be imported before autograd)
+    Tensor,
+    arange,
+    concatenate,
+    eye,
+    full,
+    maximum,
+    minimum,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    stack,
+    where,
+    zeros,
+    zeros_like,
+)
+from tinygrad_edu.autograd import (
+    OPS,
+    detect_anomaly,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from tinygrad_edu.rng import manual_seed
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "OPS", "Tensor", "arange", "concatenate", "detect_anomaly", "enable_grad", "eye", "full",
+    "grad", "is_grad_enabled", "manual_seed", "maximum", "minimum", "no_grad", "ones",
+    "ones_like", "rand", "randn", "set_grad_enabled", "stack", "where", "zeros", "zeros_like",
+]

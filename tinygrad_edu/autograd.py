@@ -1,0 +1,367 @@
+"""The reverse-mode engine: ops as `Function` classes, grad modes, and backpropagation.
+
+How it fits together:
+
+* An op is a `Function` subclass with two static methods. `forward(ctx, *arrays,
+  **params)` computes on NumPy arrays and keeps on `ctx` what the derivative
+  needs. `backward(ctx, grad_output)` returns one gradient per input and is
+  written with Tensor operations, so the backward pass is itself a graph and
+  `create_graph=True` gives higher-order derivatives.
+* `Function.apply` runs `forward` and, when grad mode is on and an input
+  requires grad, links the output Tensor to a `Context` that remembers the
+  inputs. Those links are the computation graph.
+* `backpropagate` visits the graph in `topological_order` (every node before the
+  nodes it was computed from), calls each op's `backward` once with the summed
+  gradient of its output, and hands the results to the op's inputs.
+"""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+# tensor.py imports this module; the engine only needs Tensor at run time, so it
+# refers to it through the module object and the import cycle stays harmless.
+from tinygrad_edu import tensor as tensor_module
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+OPS: dict[str, type[Function]] = {}
+"""The op registry: op name -> Function class. Tests and docs walk it."""
+
+
+class _Modes:
+    """Global switches: is a graph recorded, are NaN/inf checked for, and which
+    Module (if any) is running its forward pass."""
+
+    grad_enabled = True
+    anomaly_detection = False
+    current_module: Any = None
+
+
+def is_grad_enabled() -> bool:
+    return _Modes.grad_enabled
+
+
+@contextmanager
+def set_grad_enabled(enabled: bool) -> Iterator[None]:
+    previous = _Modes.grad_enabled
+    _Modes.grad_enabled = enabled
+    try:
+        yield
+    finally:
+        _Modes.grad_enabled = previous
+
+
+def no_grad():
+    """Context manager (or decorator): ops inside it record no graph."""
+    return set_grad_enabled(False)
+
+
+def enable_grad():
+    """Context manager (or decorator): record the graph again, e.g. inside `no_grad`."""
+    return set_grad_enabled(True)
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise FloatingPointError when an op produces NaN or inf, in forward or backward.
+
+    The message names the op and shows where in the user's code it was created.
+    Recording that place costs time, so this is a debugging tool, off by default.
+    """
+    previous = _Modes.anomaly_detection
+    _Modes.anomaly_detection = True
+    try:
+        yield
+    finally:
+        _Modes.anomaly_detection = previous
+
+
+@contextmanager
+def module_scope(module: Any) -> Iterator[None]:
+    """Mark the ops recorded inside as belonging to `module` (nn.Module.__call__ uses
+    this), so the graph drawing can box each layer's ops together."""
+    previous = _Modes.current_module
+    _Modes.current_module = module
+    try:
+        yield
+    finally:
+        _Modes.current_module = previous
+
+
+class Context:
+    """What one op application remembers for its backward pass.
+
+    `inputs` are the input Tensors (the graph's edges), `params` the op's keyword
+    parameters (axis, exponent, ...), `saved` whatever extra arrays `forward`
+    keeps for `backward`, and `output` the Tensor the op produced. `module` is
+    the innermost nn.Module whose forward recorded the op (None outside one).
+    """
+
+    __slots__ = (
+        "function", "inputs", "params", "needs_input_grad", "saved", "_output", "freed",
+        "created_at", "module",
+    )
+
+    def __init__(self, function: type[Function], inputs: tuple[Tensor, ...], params: dict):
+        self.function = function
+        self.inputs = inputs
+        self.params = params
+        self.needs_input_grad: tuple[bool, ...] = ()
+        self.saved: Any = None
+        self._output: weakref.ref | None = None
+        self.freed = False
+        self.created_at: list[traceback.FrameSummary] | None = None
+        self.module = _Modes.current_module
+
+    @property
+    def output(self) -> Tensor:
+        # A weak reference: the output owns this context, so a strong one would
+        # make a reference cycle. During backward the engine keeps the output alive.
+        return self._output()
+
+    def free(self) -> None:
+        """Drop everything backward needed; the op name stays for error messages."""
+        self.inputs = ()
+        self.saved = None
+        self._output = None
+        self.freed = True
+
+
+class Function:
+    """One differentiable op. Subclasses set `name` and write `forward`/`backward`."""
+
+    name: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.name:
+            raise TypeError(f"{cls.__qualname__} must set a `name` for the op registry")
+        if cls.name in OPS:
+            raise ValueError(f"op name {cls.name!r} is registered twice")
+        OPS[cls.name] = cls
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, **params) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor | tuple[Tensor | None, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params) -> Tensor:
+        """Run forward on the inputs' arrays and, if needed, record the op in the graph."""
+        ctx = Context(cls, inputs, params)
+        data = np.asarray(cls.forward(ctx, *[t.data for t in inputs], **params))
+        needs_input_grad = tuple(t.requires_grad for t in inputs)
+        track = _Modes.grad_enabled and any(needs_input_grad) and data.dtype.kind == "f"
+        if _Modes.anomaly_detection:
+            ctx.created_at = traceback.extract_stack()[:-2]
+            _raise_if_not_finite(data, f"{cls.name} produced {{what}} in forward", ctx)
+        if not track:
+            return tensor_module.Tensor._from_op(data, None)
+        ctx.needs_input_grad = needs_input_grad
+        out = tensor_module.Tensor._from_op(data, ctx)
+        ctx._output = weakref.ref(out)
+        return out
+
+
+def _raise_if_not_finite(array: np.ndarray, message: str, ctx: Context) -> None:
+    if array.dtype.kind != "f" or np.isfinite(array).all():
+        return
+    what = "nan" if np.isnan(array).any() else "inf"
+    where = "".join(traceback.format_list(ctx.created_at or []))
+    raise FloatingPointError(
+        f"detect_anomaly: {message.format(what=what)}; the op was created at:\n{where}"
+    )
+
+
+def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """Every tensor that requires grad and is reachable from `roots`, each listed
+    before the tensors it was computed from (so the roots come first).
+
+    An explicit stack instead of recursion, so a chain of 100,000 ops is fine.
+    Raises RuntimeError when the walk meets a part freed by an earlier backward.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False) for root in roots]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is None:
+            continue
+        if ctx.freed:
+            raise RuntimeError(
+                f"backward: the graph through '{ctx.function.name}' was already freed by an "
+                "earlier backward(); pass retain_graph=True to the first call to backprop twice"
+            )
+        for parent in ctx.inputs:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def backpropagate(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    wanted: Sequence[Tensor] | None = None,
+) -> dict[int, Tensor]:
+    """Push `root_grads` from `roots` back through the graph.
+
+    With `wanted=None` (what `Tensor.backward` does) gradients accumulate into
+    the `.grad` of every leaf that requires grad. Otherwise (what `grad()` does)
+    no `.grad` is touched and the gradients of the `wanted` tensors are returned,
+    keyed by `id`.
+    """
+    order = topological_order(roots)
+    wanted_ids = None if wanted is None else {id(t) for t in wanted}
+    pending: dict[int, Tensor] = {}
+    for root, grad in zip(roots, root_grads):
+        _accumulate(pending, root, grad)
+    found: dict[int, Tensor] = {}
+    with set_grad_enabled(create_graph):
+        for node in order:
+            grad = pending.pop(id(node), None)
+            if grad is None:
+                continue
+            if wanted_ids is not None and id(node) in wanted_ids:
+                found[id(node)] = grad
+            ctx = node._ctx
+            if ctx is None:
+                if wanted_ids is None:
+                    _accumulate_into_leaf(node, grad, create_graph)
+                continue
+            for parent, parent_grad in zip(ctx.inputs, _input_grads(ctx, grad)):
+                if parent_grad is not None and parent.requires_grad:
+                    _accumulate(pending, parent, parent_grad)
+            if not retain_graph:
+                ctx.free()
+    return found
+
+
+def _input_grads(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+    """Call the op's backward and check what it returns against its inputs."""
+    grads = ctx.function.backward(ctx, grad)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    name = ctx.function.name
+    if len(grads) != len(ctx.inputs):
+        raise RuntimeError(
+            f"{name}.backward returned {len(grads)} gradients for {len(ctx.inputs)} inputs"
+        )
+    checked = []
+    for parent, parent_grad in zip(ctx.inputs, grads):
+        if parent_grad is not None and parent.requires_grad:
+            if parent_grad.shape != parent.shape:
+                raise RuntimeError(
+                    f"{name}.backward returned a gradient of shape {parent_grad.shape} "
+                    f"for an input of shape {parent.shape}"
+                )
+            if parent_grad.dtype != parent.dtype:
+                parent_grad = parent_grad.astype(parent.dtype)
+            if _Modes.anomaly_detection:
+                _raise_if_not_finite(parent_grad.data, f"{name} produced {{what}} in backward", ctx)
+        checked.append(parent_grad)
+    return tuple(checked)
+
+
+def _accumulate(pending: dict[int, Tensor], node: Tensor, grad: Tensor) -> None:
+    previous = pending.get(id(node))
+    pending[id(node)] = grad if previous is None else previous + grad
+
+
+def _accumulate_into_leaf(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
+    if not create_graph:
+        grad = grad.detach()
+    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+    create_graph: bool = False,
+    retain_graph: bool | None = None,
+    allow_unused: bool = False,
+) -> tuple[Tensor, ...]:
+    """Gradients of `outputs` with respect to `inputs`, returned rather than
+    accumulated into `.grad` (the functional form of `backward`).
+
+    `grad_outputs` weights each output (the "vector" of a vector-Jacobian
+    product); it may be left out for scalar outputs. With `create_graph=True`
+    the returned gradients are themselves differentiable. An input that the
+    outputs do not depend on raises unless `allow_unused=True`, which gives zeros.
+    """
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
+    seeds = [seed_gradient(out, g, "grad") for out, g in zip(outputs, grad_outputs)]
+    retain = create_graph if retain_graph is None else retain_graph
+    found = backpropagate(outputs, seeds, retain, create_graph, wanted=inputs)
+    results = []
+    for i, t in enumerate(inputs):
+        if id(t) in found:
+            results.append(found[id(t)])
+        elif allow_unused:
+            results.append(tensor_module.zeros_like(t))
+        else:
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) is not used to compute the outputs; "
+                "pass allow_unused=True to get zeros for it"
+            )
+    return tuple(results)
+
+
+def seed_gradient(output: Tensor, grad_output: Tensor | None, caller: str) -> Tensor:
+    """The gradient that starts backpropagation at `output`: ones for a scalar."""
+    if not output.requires_grad:
+        raise RuntimeError(
+            f"{caller}: the tensor does not require grad and has no graph "
+            "(was it computed under no_grad, or from tensors without requires_grad?)"
+        )
+    if grad_output is None:
+        if output.size != 1:
+            raise RuntimeError(
+                f"{caller}: the output has shape {output.shape}; gradients can be created "
+                "implicitly only for scalar outputs, so pass a gradient of that shape"
+            )
+        return tensor_module.ones_like(output)
+    grad_output = tensor_module.as_tensor(grad_output, like=output)
+    if grad_output.shape != output.shape:
+        raise RuntimeError(
+            f"{caller}: the gradient has shape {grad_output.shape} "
+            f"but the output has shape {output.shape}"
+        )
+    return grad_output
+
+
+def _as_tuple(value) -> tuple:
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,)

@@ -1,0 +1,56 @@
+"""Matrix multiplication with NumPy's rules: batched, broadcast, and 1-D operands."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.broadcast import broadcast_shape, unbroadcast
+
+
+def _check_matmul_shapes(a: np.ndarray, b: np.ndarray) -> None:
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape}: operands must not be scalars")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} are not aligned ({inner_a} != {inner_b})"
+        )
+    if a.ndim > 2 or b.ndim > 2:
+        broadcast_shape("matmul", a.shape[:-2], b.shape[:-2])
+
+
+class MatMul(Function):
+    """y = a @ b;  dL/da = g @ bᵀ,  dL/db = aᵀ @ g  (ᵀ swaps the last two axes)
+
+    A 1-D `a` acts as a row (1, n) and a 1-D `b` as a column (n, 1); the added
+    axis is removed from y, as in NumPy. Batch axes broadcast, and their
+    gradients are summed back to each operand's shape.
+    """
+
+    name = "matmul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _check_matmul_shapes(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        # Work with matrices: make 1-D operands 2-D and put the removed axes back into g.
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = g2.unsqueeze(-1 if b.ndim == 1 else -2)
+        if b.ndim == 1:
+            g2 = g2.unsqueeze(-1)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = unbroadcast(g2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+        if need_b:
+            grad_b = unbroadcast(a2.swapaxes(-1, -2) @ g2, b2.shape).reshape(b.shape)
+        return grad_a, grad_b

@@ -1,0 +1,100 @@
+"""Reductions over axes: sum, max, min. (mean and var are composites in functional.py.)
+
+`axis` is None (every axis), an int or a tuple of ints, negative counting from
+the end, as in NumPy. The backward pass puts the reduced axes back as length-1
+axes and then expands the gradient over them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tinygrad_edu.autograd import Context, Function
+from tinygrad_edu.tensor import constant
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+
+def normalize_axes(op: str, axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
+    """`axis` as a sorted tuple of non-negative axes, or a clear error."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        normalized.append(int(a) % ndim)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: axis {axis} repeats an axis")
+    return tuple(sorted(normalized))
+
+
+def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """`shape` with the reduced axes kept as length 1 (the keepdims=True shape)."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def expand_back(ctx: Context, grad: Tensor) -> Tensor:
+    """The output gradient, spread back over the reduced axes of the input."""
+    x = ctx.inputs[0]
+    return grad.reshape(kept_shape(x.shape, ctx.params["axis"])).expand(x.shape)
+
+
+class Sum(Function):
+    """y = Σ_axis x;  dL/dx = g copied along the summed axes"""
+
+    name = "sum"
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return expand_back(ctx, grad)
+
+
+def _save_extreme_weights(ctx: Context, x: np.ndarray, extreme: np.ndarray, axis) -> None:
+    """Gradient weights of max/min: 1 at the extreme, split evenly between ties."""
+    hits = (x == extreme).astype(x.dtype)
+    ctx.saved = hits / hits.sum(axis=axis, keepdims=True)
+
+
+def _extreme_backward(ctx: Context, grad: Tensor) -> Tensor:
+    return expand_back(ctx, grad) * constant(ctx.saved)
+
+
+class Max(Function):
+    """y = max_axis x;  dL/dx = g at the maximum, 0 elsewhere (g/k each for k ties)"""
+
+    name = "max"
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        if x.size == 0:
+            raise ValueError(f"max: a tensor of shape {x.shape} is empty")
+        extreme = np.max(x, axis=axis, keepdims=True)
+        _save_extreme_weights(ctx, x, extreme, axis)
+        return extreme if keepdims else np.squeeze(extreme, axis=axis)
+
+    backward = staticmethod(_extreme_backward)
+
+
+class Min(Function):
+    """y = min_axis x;  dL/dx = g at the minimum, 0 elsewhere (g/k each for k ties)"""
+
+    name = "min"
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        if x.size == 0:
+            raise ValueError(f"min: a tensor of shape {x.shape} is empty")
+        extreme = np.min(x, axis=axis, keepdims=True)
+        _save_extreme_weights(ctx, x, extreme, axis)
+        return extreme if keepdims else np.squeeze(extreme, axis=axis)
+
+    backward = staticmethod(_extreme_backward)
