@@ -42,6 +42,7 @@ class _Modes:
 
     grad_enabled = True
     anomaly_detection = False
+    running_backward = False
     current_module: Any = None
 
 
@@ -140,8 +141,12 @@ class Function:
 
     name: ClassVar[str] = ""
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, register: bool = True, **kwargs):
+        """Add the op to OPS. `class Foo(Function, register=False)` keeps an
+        experimental op out of the registry (and out of the registry's tests)."""
         super().__init_subclass__(**kwargs)
+        if not register:
+            return
         if not cls.name:
             raise TypeError(f"{cls.__qualname__} must set a `name` for the op registry")
         if cls.name in OPS:
@@ -163,8 +168,8 @@ class Function:
         data = np.asarray(cls.forward(ctx, *[t.data for t in inputs], **params))
         needs_input_grad = tuple(t.requires_grad for t in inputs)
         track = _Modes.grad_enabled and any(needs_input_grad) and data.dtype.kind == "f"
-        if _Modes.anomaly_detection:
-            ctx.created_at = traceback.extract_stack()[:-2]
+        if _Modes.anomaly_detection and not _Modes.running_backward:
+            ctx.created_at = _user_frames()
             _raise_if_not_finite(data, f"{cls.name} produced {{what}} in forward", ctx)
         if not track:
             return tensor_module.Tensor._from_op(data, None)
@@ -172,6 +177,13 @@ class Function:
         out = tensor_module.Tensor._from_op(data, ctx)
         ctx._output = weakref.ref(out)
         return out
+
+
+def _user_frames(keep: int = 4) -> list[traceback.FrameSummary]:
+    """The last few stack frames outside this package: where the user applied the op."""
+    package = __file__.rsplit("/", 1)[0]
+    frames = [f for f in traceback.extract_stack() if not f.filename.startswith(package)]
+    return frames[-keep:]
 
 
 def _raise_if_not_finite(array: np.ndarray, message: str, ctx: Context) -> None:
@@ -238,24 +250,36 @@ def backpropagate(
     for root, grad in zip(roots, root_grads):
         _accumulate(pending, root, grad)
     found: dict[int, Tensor] = {}
-    with set_grad_enabled(create_graph):
-        for node in order:
-            grad = pending.pop(id(node), None)
-            if grad is None:
-                continue
-            if wanted_ids is not None and id(node) in wanted_ids:
-                found[id(node)] = grad
-            ctx = node._ctx
-            if ctx is None:
-                if wanted_ids is None:
-                    _accumulate_into_leaf(node, grad, create_graph)
-                continue
-            for parent, parent_grad in zip(ctx.inputs, _input_grads(ctx, grad)):
-                if parent_grad is not None and parent.requires_grad:
-                    _accumulate(pending, parent, parent_grad)
-            if not retain_graph:
-                ctx.free()
+    # Inside a backward rule, detect_anomaly checks what the rule returns (naming
+    # the op whose backward it is), not each small op the rule is written with.
+    running_before = _Modes.running_backward
+    _Modes.running_backward = True
+    try:
+        with set_grad_enabled(create_graph):
+            _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph)
+    finally:
+        _Modes.running_backward = running_before
     return found
+
+
+def _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph) -> None:
+    """Visit the nodes in topological order, each once, with its summed gradient."""
+    for node in order:
+        grad = pending.pop(id(node), None)
+        if grad is None:
+            continue
+        if wanted_ids is not None and id(node) in wanted_ids:
+            found[id(node)] = grad
+        ctx = node._ctx
+        if ctx is None:
+            if wanted_ids is None:
+                _accumulate_into_leaf(node, grad, create_graph)
+            continue
+        for parent, parent_grad in zip(ctx.inputs, _input_grads(ctx, grad)):
+            if parent_grad is not None and parent.requires_grad:
+                _accumulate(pending, parent, parent_grad)
+        if not retain_graph:
+            ctx.free()
 
 
 def _input_grads(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:

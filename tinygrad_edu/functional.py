@@ -166,20 +166,26 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
 def _class_indices(caller: str, target: Any, n_rows: int, n_classes: int) -> np.ndarray:
     target = np.asarray(target.data if isinstance(target, Tensor) else target)
     if target.dtype.kind not in "iu":
-        raise TypeError(f"{caller}: targets must be integer class indices, got dtype {target.dtype}")
+        raise TypeError(
+            f"{caller}: targets must be integer class indices, got dtype {target.dtype}"
+        )
     if target.shape != (n_rows,):
         raise ValueError(f"{caller}: expected {n_rows} targets of shape ({n_rows},), "
                          f"got shape {target.shape}")
     bad = (target < 0) | (target >= n_classes)
     if bad.any():
-        raise ValueError(f"{caller}: target {target[bad][0]} is out of range for {n_classes} classes")
+        raise ValueError(
+            f"{caller}: target {target[bad][0]} is out of range for {n_classes} classes"
+        )
     return target
 
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """-log p[target] for each row of log-probabilities (N, C) and integer targets (N,)."""
     if input.ndim != 2:
-        raise ValueError(f"nll_loss: input must be (N, C) log-probabilities, got shape {input.shape}")
+        raise ValueError(
+            f"nll_loss: input must be (N, C) log-probabilities, got shape {input.shape}"
+        )
     n_rows, n_classes = input.shape
     target = _class_indices("nll_loss", target, n_rows, n_classes)
     picked = input[np.arange(n_rows), target]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinygrad_edu.autograd import grad as autograd_grad
 from tinygrad_edu.autograd import enable_grad, no_grad
+from tinygrad_edu.autograd import grad as autograd_grad
 from tinygrad_edu.tensor import Tensor, concatenate
 
 Function = Callable[..., Tensor]

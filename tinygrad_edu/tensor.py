@@ -117,7 +117,9 @@ class Tensor:
 
     def item(self) -> float | int | bool:
         if self.size != 1:
-            raise ValueError(f"item: only a tensor with one element has an item, shape {self.shape}")
+            raise ValueError(
+                f"item: only a tensor with one element has an item, shape {self.shape}"
+            )
         return self.data.item()
 
     def detach(self) -> Tensor:
@@ -164,6 +166,12 @@ class Tensor:
 
     def zero_grad(self) -> None:
         self.grad = None
+
+    def draw(self, **options):
+        """The graph that computed this tensor as a graphviz.Digraph (see viz.draw_graph)."""
+        from tinygrad_edu.viz import draw_graph  # viz is a layer above tensor
+
+        return draw_graph(self, **options)
 
     # ------------------------------------------------------------ arithmetic
 

@@ -1,0 +1,235 @@
+"""Every registered op, gradient-checked in float64 on hypothesis-generated inputs.
+
+OP_CASES maps each op name to a strategy that draws `(fn, inputs)`, where `fn`
+applies the op. The suite fails when an op in the registry has no case here.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tinygrad_edu as tg
+from tinygrad_edu.autograd import OPS, topological_order
+from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
+from tinygrad_edu.ops.movement import ScatterAdd
+from tinygrad_edu.testing import broadcastable_shapes, shapes, tensors
+
+
+def grid_tensors(shape, offset: float = 0.0, unique: bool = False):
+    """Tensors whose elements sit at k + offset + u, |u| <= 0.2, for integers k.
+
+    Two such tensors with offsets 0 and 0.5 are never within 0.1 of each other,
+    which keeps finite differences away from the kinks of max, min and clip.
+    """
+    elements = st.builds(lambda k, u: k + offset + u, st.integers(-3, 3),
+                         st.floats(-0.2, 0.2, allow_nan=False))
+    if unique:  # distinct values at least 0.1 apart: no ties inside a max
+        elements = st.integers(-40, 40).map(lambda k: k / 10 + offset)
+    return hnp.arrays(np.float64, shape, elements=elements, unique=unique).map(
+        lambda a: tg.Tensor(a, requires_grad=True, dtype=np.float64))
+
+
+def unary(fn, **array_options):
+    return tensors(**array_options).map(lambda x: (fn, [x]))
+
+
+def binary(fn, **array_options):
+    pair = broadcastable_shapes(2).flatmap(
+        lambda s: st.tuples(tensors(s[0], **array_options), tensors(s[1], **array_options)))
+    return pair.map(lambda ab: (fn, list(ab)))
+
+
+def selection(fn):
+    pair = broadcastable_shapes(2).flatmap(
+        lambda s: st.tuples(grid_tensors(s[0]), grid_tensors(s[1], offset=0.5)))
+    return pair.map(lambda ab: (fn, list(ab)))
+
+
+def axis_options(ndim: int):
+    """None, every single axis (also negative), and every tuple of axes."""
+    singles = [st.integers(-ndim, ndim - 1)] if ndim else []
+    subsets = st.lists(st.integers(0, ndim - 1), unique=True).map(tuple) if ndim else st.just(())
+    return st.one_of(st.none(), *singles, subsets)
+
+
+def reduction(method: str, unique: bool):
+    def build(x, axis, keepdims):
+        return (lambda t: getattr(t, method)(axis=axis, keepdims=keepdims), [x])
+
+    def draw(shape):
+        values = grid_tensors(shape, unique=True) if unique else tensors(shape)
+        return st.tuples(values, axis_options(len(shape)), st.booleans())
+
+    return shapes(max_side=3).flatmap(draw).map(lambda args: build(*args))
+
+
+def reshape_case():
+    def targets(x):
+        return st.sampled_from([(x.size,), (1, x.size), tuple(reversed(x.shape)), (-1,)])
+
+    return tensors().flatmap(lambda x: targets(x).map(
+        lambda target: (lambda t: t.reshape(*target), [x])))
+
+
+def transpose_case():
+    return tensors(shapes(min_dims=1)).flatmap(lambda x: st.permutations(range(x.ndim)).map(
+        lambda axes: (lambda t: t.transpose(*axes), [x])))
+
+
+def expand_case():
+    def build(small, other):
+        target = np.broadcast_shapes(small, other)
+        return tensors(small).map(lambda x: (lambda t: t.expand(*target), [x]))
+
+    return broadcastable_shapes(2).flatmap(lambda s: build(*s))
+
+
+GETITEM_INDICES = [
+    (slice(1, None),),
+    (slice(None, None, -2), 1),
+    (Ellipsis, 0),
+    (np.array([0, 2, 2, 0]),),  # repeated indices: their gradients add up
+    (np.array([1, 0]), np.array([2, 2])),
+    (np.array([[True, False, True], [False, True, True], [True, True, False]]),),
+    (None, slice(0, 2)),
+]
+
+
+def getitem_case():
+    return st.tuples(tensors((3, 3)), st.sampled_from(GETITEM_INDICES)).map(
+        lambda xi: (lambda t: t[xi[1]], [xi[0]]))
+
+
+def scatter_add_case():
+    index = np.array([0, 2, 2, 5])
+    return tensors((4, 2)).map(
+        lambda x: (lambda t: ScatterAdd.apply(t, shape=(6, 2), index=index), [x]))
+
+
+def concatenate_case():
+    def build(shape, axis, sizes):
+        parts = []
+        for n in sizes:
+            s = list(shape)
+            s[axis] = n
+            parts.append(tensors(tuple(s)))
+        return st.tuples(*parts).map(lambda ts: (lambda *t: tg.concatenate(t, axis), list(ts)))
+
+    return shapes(min_dims=1).flatmap(lambda s: st.tuples(
+        st.just(s), st.integers(0, len(s) - 1), st.lists(st.integers(1, 3), min_size=1,
+                                                          max_size=3))).flatmap(
+        lambda args: build(*args))
+
+
+MATMUL_SHAPES = [
+    ((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
+    ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((4,), (2, 4, 3)), ((2, 3, 4), (4,)),
+]
+
+
+def matmul_case():
+    return st.sampled_from(MATMUL_SHAPES).flatmap(
+        lambda s: st.tuples(tensors(s[0]), tensors(s[1]))).map(
+        lambda ab: (lambda a, b: a @ b, list(ab)))
+
+
+def where_case():
+    def build(shapes3):
+        cond_shape, a_shape, b_shape = shapes3
+        condition = hnp.arrays(np.bool_, cond_shape).map(tg.Tensor)
+        return st.tuples(condition, tensors(a_shape), tensors(b_shape)).map(
+            lambda cab: (lambda a, b: tg.where(cab[0], a, b), [cab[1], cab[2]]))
+
+    return broadcastable_shapes(3).flatmap(build)
+
+
+def clip_case():
+    bounds = st.sampled_from([(-1.0, 1.0), (None, 0.0), (0.0, None)])
+    # elements at k + 0.5 + u stay at least 0.3 from the integer bounds
+    return st.tuples(grid_tensors(shapes(), offset=0.5), bounds).map(
+        lambda xb: (lambda t: t.clip(*xb[1]), [xb[0]]))
+
+
+def pow_case():
+    exponents = st.sampled_from([0, 1, 2, 3, 0.5, -1.5, 2.5])
+    return st.tuples(tensors(min_value=0.3, max_value=3.0), exponents).map(
+        lambda xp: (lambda t: t ** xp[1], [xp[0]]))
+
+
+def cast_case():
+    # float64 -> longdouble -> float64 loses nothing, so finite differences stay exact
+    return unary(lambda x: x.astype(np.longdouble).astype(np.float64))
+
+
+OP_CASES = {
+    "add": binary(lambda a, b: a + b),
+    "sub": binary(lambda a, b: a - b),
+    "mul": binary(lambda a, b: a * b),
+    "div": binary(lambda a, b: a / b, min_magnitude=0.5),
+    "neg": unary(lambda x: -x),
+    "pow": pow_case(),
+    "exp": unary(lambda x: x.exp()),
+    "log": unary(lambda x: x.log(), min_value=0.1),
+    "sqrt": unary(lambda x: x.sqrt(), min_value=0.1),
+    "abs": unary(lambda x: x.abs(), min_magnitude=0.1),
+    "relu": unary(lambda x: x.relu(), min_magnitude=0.1),
+    "sigmoid": unary(lambda x: x.sigmoid(), min_value=-8, max_value=8),
+    "tanh": unary(lambda x: x.tanh()),
+    "maximum": selection(tg.maximum),
+    "minimum": selection(tg.minimum),
+    "where": where_case(),
+    "clip": clip_case(),
+    "cast": cast_case(),
+    "sum": reduction("sum", unique=False),
+    "max": reduction("max", unique=True),
+    "min": reduction("min", unique=True),
+    "reshape": reshape_case(),
+    "transpose": transpose_case(),
+    "expand": expand_case(),
+    "getitem": getitem_case(),
+    "scatter_add": scatter_add_case(),
+    "concatenate": concatenate_case(),
+    "matmul": matmul_case(),
+}
+
+# Ops whose derivative is itself differentiable where the checks sample them.
+SECOND_ORDER = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "relu",
+                "sigmoid", "tanh", "maximum", "minimum", "where", "clip", "matmul", "sum",
+                "getitem", "concatenate"]
+
+
+def test_every_registered_op_has_a_gradient_case():
+    assert set(OPS) == set(OP_CASES), (
+        f"ops without a gradient case: {sorted(set(OPS) - set(OP_CASES))}; "
+        f"cases without an op: {sorted(set(OP_CASES) - set(OPS))}"
+    )
+
+
+def ops_used(fn, inputs) -> set[str]:
+    return {t.op for t in topological_order([fn(*inputs)]) if t.op is not None}
+
+
+@pytest.mark.parametrize("op", sorted(OP_CASES))
+@given(data=st.data())
+def test_op_passes_gradcheck(op, data):
+    fn, inputs = data.draw(OP_CASES[op])
+    assert op in ops_used(fn, inputs), f"the case for {op} does not apply {op}"
+    assert gradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("op", SECOND_ORDER)
+@settings(max_examples=8)
+@given(data=st.data())
+def test_op_passes_gradgradcheck(op, data):
+    fn, inputs = data.draw(OP_CASES[op])
+    assert gradgradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("op", sorted(OP_CASES))
+@settings(max_examples=5)
+@given(data=st.data())
+def test_fast_mode_agrees_with_full_mode(op, data):
+    fn, inputs = data.draw(OP_CASES[op])
+    assert gradcheck(fn, inputs, fast_mode=True)
