@@ -147,6 +147,7 @@ def test_dropout_scales_kept_elements_and_is_identity_in_eval():
     assert 0.7 < kept.mean() < 0.8
     assert np.allclose(y.data[kept], 1 / 0.75)
     assert F.dropout(x, p=0.25, training=False) is x
+    assert F.dropout(x, p=1.0).data.sum() == 0
 
 
 @pytest.mark.parametrize("action, error, message", [
@@ -165,7 +166,7 @@ def test_dropout_scales_kept_elements_and_is_identity_in_eval():
     (lambda: F.hinge_loss(t64(LABELS), LABELS), ValueError, "hinge_loss: targets must be -1 or"),
     (lambda: F.mse_loss(t64(LABELS), LABELS, reduction="avg"), ValueError,
      "mse_loss: reduction must be one of"),
-    (lambda: F.dropout(t64(LABELS), p=1.0), ValueError, r"dropout: p must be in \[0, 1\)"),
+    (lambda: F.dropout(t64(LABELS), p=1.5), ValueError, r"dropout: p must be in \[0, 1\]"),
     (lambda: F.var(t64(LABELS), ddof=5), ValueError, "var: 5 elements with ddof=5"),
 ])
 def test_bad_loss_arguments_name_the_function(action, error, message):

@@ -19,9 +19,12 @@ def test_integer_and_boolean_data_keep_their_kind():
     assert tg.Tensor([True, False]).dtype == np.bool_
 
 
-def test_tensor_shares_memory_with_an_array_of_the_same_dtype():
+def test_tensor_shares_memory_with_an_array_of_the_same_dtype_unless_it_requires_grad():
     array = np.zeros(3, dtype=np.float32)
     assert np.shares_memory(tg.Tensor(array).data, array)
+    parameter = tg.Tensor(array, requires_grad=True)
+    parameter.data += 1.0
+    assert array.sum() == 0
 
 
 @pytest.mark.parametrize("data", [[1, 2], [True], np.arange(3)])

@@ -97,10 +97,12 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p) (identity in eval)."""
-    if not 0 <= p < 1:
-        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
         return x
+    if p == 1:
+        return x * 0.0
     keep = rng.generator().random(x.shape) >= p
     return x * constant((keep / (1 - p)).astype(x.dtype))
 

@@ -23,7 +23,8 @@ class Tensor:
     Float data becomes float32 unless `dtype` says otherwise (gradient checks use
     float64). Integer and boolean tensors hold labels, indices and masks; they
     never require grad. A Tensor made from a NumPy array of the same dtype shares
-    its memory, as `torch.from_numpy` does.
+    its memory, as `torch.from_numpy` does, except one that requires grad: a
+    parameter gets its own copy, so updating it in place never changes your array.
     """
 
     __slots__ = ("data", "grad", "_requires_grad", "name", "_ctx", "__weakref__")
@@ -37,6 +38,8 @@ class Tensor:
         name: str | None = None,
     ):
         self.data = _to_array(data, dtype)
+        if requires_grad and np.shares_memory(self.data, data):
+            self.data = self.data.copy()
         self.grad: Tensor | None = None
         self._ctx: autograd.Context | None = None
         self.name = name

@@ -1,0 +1,617 @@
+"""Drawing the computation graph, and its backward pass, with Graphviz.
+
+    loss.backward(retain_graph=True)          # keep the graph so it can be drawn
+    graph = draw_graph(loss, module=model)    # a graphviz.Digraph
+    graph.source                              # the DOT text: needs no Graphviz program
+    save_graph(graph, "loss.svg")             # rendered by Graphviz's `dot` (+ loss.dot)
+
+In Jupyter a Digraph displays itself inline. How to read a drawing (the
+pictures are in docs/visualization.md):
+
+* A box is a Tensor: the order the backward pass visits it in (#1 is the
+  output), its name, shape and dtype, a summary of its data and, for a leaf that
+  requires grad, of its gradient. Its colour is its role: a parameter (a leaf
+  that requires grad), a constant, the output, or an intermediate result.
+* An ellipse is an op, labelled with its name and parameters (axis, exponent...).
+  Solid arrows run forward, input -> op -> output. When an op has several
+  inputs each arrow is labelled with the argument index, so `a + a` is one box
+  with two arrows, 0 and 1.
+* Dashed red arrows show the gradient flowing backward, from the output to the
+  leaves, along the same paths.
+* With `module=model` the ops of each layer sit in a labelled box, and with
+  `collapse=True` each layer is drawn as one node.
+
+How it is drawn: one breadth-first walk from the output lists every tensor it
+was computed from, nearest first (a loop, not recursion, so a chain of 100,000
+ops is fine). `max_nodes` keeps the beginning of that list. Each tensor becomes
+a node, each op a node, each entry of an op's `ctx.inputs` an edge.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import graphviz
+import numpy as np
+
+from tinygrad_edu import autograd
+from tinygrad_edu import functional as F
+from tinygrad_edu.tensor import Tensor
+
+if TYPE_CHECKING:
+    from tinygrad_edu.nn import Module
+
+WIDTH = 52
+"""The longest line of text in a node; longer text is cut and ends in '…'."""
+
+ROLE_COLORS = {
+    "parameter": "#b7e1c1",     # a leaf that requires grad: what training changes
+    "constant": "#e4e4e4",      # requires no grad: inputs, targets, masks
+    "output": "#ffc58a",        # the tensor the drawing starts from, e.g. the loss
+    "intermediate": "#c3d9f3",  # the result of an op
+}
+ROLE_LEGEND = {
+    "parameter": "leaf that requires grad (parameter)",
+    "constant": "constant (no grad)",
+    "output": "output",
+    "intermediate": "intermediate (result of an op)",
+}
+LAYER_COLOR = "#fff2a8"
+CLUSTER_COLOR = "#fafaf0"
+GRADIENT_COLOR = "#d62728"
+RANKDIRS = ("LR", "RL", "TB", "BT")
+
+INSTALL_HELP = (
+    "Install the Graphviz programs with your system's package manager:\n"
+    "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+    "  macOS:          brew install graphviz\n"
+    "  conda:          conda install -c conda-forge graphviz\n"
+    "(`pip install graphviz` installs only the Python package, not the `dot` program.)"
+)
+
+
+class GraphvizNotInstalledError(RuntimeError):
+    """The Graphviz `dot` program is not installed, so a drawing could not be rendered."""
+
+
+# ------------------------------------------------------------------ drawing
+
+
+def draw_graph(
+    root: Tensor,
+    *,
+    show_data: bool = True,
+    show_grad: bool = True,
+    rankdir: str = "LR",
+    max_nodes: int | None = None,
+    params: Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None = None,
+    module: Module | None = None,
+    collapse: bool = False,
+    format: str = "svg",
+) -> graphviz.Digraph:
+    """The graph that computed `root`, as a graphviz.Digraph.
+
+    show_data  summarize each tensor's values (a scalar in full, else min/mean/max).
+    show_grad  show the gradients of the leaves, number the tensors in the order
+               the engine's backward pass visits them, and draw the gradient flow.
+    rankdir    "LR" (left to right), "TB" (top to bottom), "RL" or "BT".
+    max_nodes  draw at most this many nodes (tensors and ops), keeping those
+               nearest the output; a note says how many were left out.
+    params     names for tensors: a dict name -> Tensor, or (name, Tensor) pairs
+               such as `model.named_parameters()`.
+    module     the model: its parameters and buffers get their dotted names
+               ("0.weight"), and the ops of each of its layers are boxed together,
+               labelled with the layer's name and kind ("0: Linear(784→30)").
+    collapse   with `module`, draw each layer as one node.
+    format     the format `graph.render()` / `graph.pipe()` produce by default.
+
+    A name passed through `params` or `module` wins over the tensor's own `name`.
+    The graph must still exist: after `backward()` it is freed unless
+    `retain_graph=True` was passed, and drawing it then raises RuntimeError.
+    """
+    _check_options(root, rankdir, max_nodes, module, collapse)
+    tensors = reachable_tensors(root)
+    drawn = _nearest(tensors, max_nodes)
+    left_out = _count_nodes(tensors) - _count_nodes(drawn)
+    drawing = _Drawing(
+        rankdir=rankdir,
+        format=format,
+        show_data=show_data,
+        show_grad=show_grad,
+        collapse=collapse,
+        names=_tensor_names(params, module),
+        layers=_layers(module),
+        steps=backward_steps(root) if show_grad else {},
+    )
+    for tensor in drawn:
+        drawing.add_tensor(tensor, _role(tensor, root))
+    drawing.add_clusters()
+    if left_out:
+        drawing.add_note(f"… {left_out:,} more nodes not drawn (max_nodes={max_nodes})")
+    for tensor in drawn:
+        drawing.add_edges(tensor)
+    drawing.add_legend()
+    return drawing.graph
+
+
+def _check_options(
+    root: Tensor, rankdir: str, max_nodes: int | None, module: Module | None, collapse: bool
+) -> None:
+    if not isinstance(root, Tensor):
+        raise TypeError(f"draw_graph: root must be a Tensor, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
+    if collapse and module is None:
+        raise ValueError("draw_graph: collapse=True needs module=, the model whose layers to draw")
+
+
+def reachable_tensors(root: Tensor) -> list[Tensor]:
+    """`root` and every tensor it was computed from, each once, breadth first:
+    a tensor comes before the tensors that are further from the output.
+
+    Raises RuntimeError when part of the graph was freed by `backward()`.
+    """
+    order = [root]
+    seen = {id(root)}
+    position = 0
+    while position < len(order):  # `order` is the queue: it grows while we read it
+        ctx = order[position]._ctx
+        position += 1
+        if ctx is None:
+            continue
+        if ctx.freed:
+            raise RuntimeError(
+                f"draw_graph: the graph through '{ctx.function.name}' was freed by backward(). "
+                "Call backward(retain_graph=True) to keep it for drawing, "
+                "or draw before backward()."
+            )
+        for parent in ctx.inputs:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                order.append(parent)
+    return order
+
+
+def _count_nodes(tensors: list[Tensor]) -> int:
+    """How many nodes these tensors make: one each, plus one for the op that made it."""
+    return sum(1 if t._ctx is None else 2 for t in tensors)
+
+
+def _nearest(tensors: list[Tensor], max_nodes: int | None) -> list[Tensor]:
+    """The first tensors of the breadth-first list whose nodes fit in `max_nodes`
+    (the output is always kept)."""
+    if max_nodes is None:
+        return tensors
+    kept: list[Tensor] = []
+    used = 0
+    for tensor in tensors:
+        used += _count_nodes([tensor])
+        if used > max_nodes and kept:
+            break
+        kept.append(tensor)
+    return kept
+
+
+def backward_steps(root: Tensor) -> dict[int, int]:
+    """id(tensor) -> k when the backward pass from `root` visits that tensor k-th.
+
+    This is the engine's own order (`autograd.topological_order`), so the numbers
+    in a drawing are exactly the order in which `backward()` works. Constants get
+    no number: no gradient flows into them.
+    """
+    if not root.requires_grad:
+        return {}
+    order = autograd.topological_order([root])
+    return {id(tensor): step for step, tensor in enumerate(order, start=1)}
+
+
+def _role(tensor: Tensor, root: Tensor) -> str:
+    if tensor is root:
+        return "output"
+    if not tensor.requires_grad:
+        return "constant"
+    return "parameter" if tensor.is_leaf else "intermediate"
+
+
+# ------------------------------------------------------------ names and layers
+
+
+@dataclass
+class _Layer:
+    """A module of the model: a box around its ops, or one node when collapsed."""
+
+    name: str       # dotted path in the model: "0", "encoder.fc1"
+    label: str      # "0: Linear(784→30)"
+    module: Module
+
+
+def _tensor_names(
+    params: Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None, module: Module | None
+) -> dict[int, str]:
+    """id(tensor) -> name, from the module's parameters and buffers, then `params`."""
+    named: dict[str, Tensor] = {}
+    if module is not None:
+        named.update(module.named_parameters())
+        named.update(module.named_buffers())
+    if params is not None:
+        named.update(params)
+    return {id(tensor): name for name, tensor in named.items()}
+
+
+def _layers(module: Module | None) -> dict[str, _Layer]:
+    """Every module inside `module`, by dotted name. The model itself is left out:
+    ops of its own forward (not of a sub-layer) are drawn outside any box."""
+    if module is None:
+        return {}
+    return {
+        name: _Layer(name, f"{name}: {_module_kind(sub)}", sub)
+        for name, sub in module.named_modules()
+        if name
+    }
+
+
+def _module_kind(module: Module) -> str:
+    """"Linear(784→30)" for a layer with in_features/out_features, else the class name."""
+    kind = type(module).__name__
+    if hasattr(module, "in_features") and hasattr(module, "out_features"):
+        return f"{kind}({module.in_features}→{module.out_features})"
+    return kind
+
+
+# ----------------------------------------------------------------- labels
+
+
+def summarize(array: np.ndarray) -> str:
+    """One short line about an array: a single value in full, else min / mean / max."""
+    if array.size == 1:
+        return str(array.reshape(-1)[0])
+    if array.size == 0:
+        return "empty"
+    values = array.astype(np.float64)
+    with np.errstate(all="ignore"):  # inf - inf in the mean is reported as nan, not warned
+        return f"min {values.min():.3g} · mean {values.mean():.3g} · max {values.max():.3g}"
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= WIDTH else text[: WIDTH - 1] + "…"
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "scalar" if shape == () else str(shape)
+
+
+def _tensor_fields(
+    tensor: Tensor, name: str | None, step: int | None, show_data: bool, show_grad: bool
+) -> list[str]:
+    """The lines of a tensor's box: [#step name], shape dtype, data, grad."""
+    header = " ".join(part for part in (f"#{step}" if step else "", name or "") if part)
+    fields = [header] if header else []
+    fields.append(f"{_shape_text(tensor.shape)} {tensor.dtype}")
+    if show_data:
+        fields.append("data " + summarize(tensor.data))
+    if show_grad and tensor.requires_grad and (tensor.is_leaf or tensor.grad is not None):
+        fields.append("grad " + ("None" if tensor.grad is None else summarize(tensor.grad.data)))
+    return [_fit(field) for field in fields]
+
+
+def _op_label(ctx: autograd.Context) -> str:
+    """The op's name, and on a second line its parameters: "sum" / "axis=(1,) keepdims=True"."""
+    settings = " ".join(f"{key}={_format_param(value)}" for key, value in ctx.params.items())
+    if not settings:
+        return graphviz.escape(ctx.function.name)
+    return graphviz.escape(ctx.function.name) + "\\n" + graphviz.escape(_fit(settings))
+
+
+def _format_param(value: Any) -> str:
+    """An op parameter, short: (0, 1), 2, float32, [array(64,), :2]."""
+    if isinstance(value, tuple):
+        inside = ", ".join(_format_atom(part) for part in value)
+        return f"({inside},)" if len(value) == 1 else f"({inside})"
+    return _format_atom(value)
+
+
+def _format_atom(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape}" if value.ndim else str(value)
+    if isinstance(value, slice):
+        parts = ["" if end is None else str(end) for end in (value.start, value.stop)]
+        if value.step is not None:
+            parts.append(str(value.step))
+        return ":".join(parts)
+    if isinstance(value, np.dtype):
+        return value.name
+    if value is Ellipsis:
+        return "..."
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+RECORD_SPECIALS = "{}|<>"
+
+
+def escape_record(text: str) -> str:
+    """`text` as it must be written inside a record label: a backslash before each of
+    { } | < > (which otherwise split the record into fields) and before backslashes.
+    Quotes are escaped by the graphviz package when it writes the label."""
+    text = text.replace("\\", "\\\\")
+    for char in RECORD_SPECIALS:
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _record(fields: list[str], rankdir: str) -> str:
+    """A record label whose fields are stacked in a column, whatever the rankdir.
+
+    A record lays its top-level fields across the rank direction (a column in
+    "LR", a row in "TB"); braces turn it by 90 degrees.
+    """
+    label = "|".join(escape_record(field) for field in fields)
+    return graphviz.nohtml(label if rankdir in ("LR", "RL") else "{" + label + "}")
+
+
+# ---------------------------------------------------------------- the drawing
+
+
+class _Drawing:
+    """The Digraph being built, and which node stands for which tensor or op.
+
+    Node ids come from a counter, so a drawing is the same every time: "t<n>" for
+    tensors, "op<n>" for ops, "layer<n>" for collapsed layers, plus "left_out"
+    (the max_nodes note) and "legend". Tensors and ops of a layer go into that layer's cluster, or,
+    when collapsed, are all represented by the layer's one node.
+    """
+
+    def __init__(
+        self,
+        *,
+        rankdir: str,
+        format: str,
+        show_data: bool,
+        show_grad: bool,
+        collapse: bool,
+        names: dict[int, str],
+        layers: dict[str, _Layer],
+        steps: dict[int, int],
+    ):
+        self.graph = graphviz.Digraph(
+            "computation_graph",
+            format=format,
+            graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
+            node_attr={"fontname": "Helvetica", "fontsize": "10"},
+            edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+        )
+        self.rankdir = rankdir
+        self.show_data = show_data
+        self.show_grad = show_grad
+        self.collapse = collapse
+        self.names = names
+        self.steps = steps
+        self.layers = layers
+        self.layer_of_module = {id(layer.module): layer for layer in layers.values()}
+        self.clusters: dict[str, graphviz.Digraph] = {}  # layer name -> its box
+        self.layer_nodes: dict[str, str] = {}            # layer name -> its collapsed node
+        self.tensor_nodes: dict[int, str] = {}           # id(tensor) -> node
+        self.op_nodes: dict[int, str] = {}               # id(output tensor) -> its op's node
+        self.note: str | None = None
+        self.drawn_edges: set[tuple[str, str, str, bool]] = set()
+        self.counter = 0
+
+    def new_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    # -- nodes
+
+    def add_tensor(self, tensor: Tensor, role: str) -> None:
+        """A node for the tensor and, if an op made it, one for the op."""
+        name = self.names.get(id(tensor), tensor.name)
+        layer = self._layer_of_tensor(tensor, name)
+        if self.collapse and layer is not None:
+            self.tensor_nodes[id(tensor)] = self._layer_node(layer)
+        else:
+            node = self.new_id("t")
+            fields = _tensor_fields(
+                tensor, name, self.steps.get(id(tensor)), self.show_data, self.show_grad
+            )
+            self._container(layer).node(
+                node, _record(fields, self.rankdir),
+                shape="record", style="filled", fillcolor=ROLE_COLORS[role],
+            )
+            self.tensor_nodes[id(tensor)] = node
+        if tensor._ctx is not None:
+            self.op_nodes[id(tensor)] = self._add_op(tensor._ctx)
+
+    def _add_op(self, ctx: autograd.Context) -> str:
+        layer = self.layer_of_module.get(id(ctx.module))
+        if self.collapse and layer is not None:
+            return self._layer_node(layer)
+        node = self.new_id("op")
+        self._container(layer).node(node, _op_label(ctx), shape="ellipse")
+        return node
+
+    def _layer_of_tensor(self, tensor: Tensor, name: str | None) -> _Layer | None:
+        """The layer whose op made the tensor or, for a parameter or buffer of the
+        model ("0.weight"), the layer that owns it."""
+        if tensor._ctx is not None:
+            return self.layer_of_module.get(id(tensor._ctx.module))
+        if name is None:
+            return None
+        return self.layers.get(name.rpartition(".")[0])
+
+    def _container(self, layer: _Layer | None) -> graphviz.Digraph:
+        """Where a node goes: the layer's cluster, made on first use, or the graph."""
+        if layer is None:
+            return self.graph
+        if layer.name not in self.clusters:
+            self.clusters[layer.name] = graphviz.Digraph(
+                self.new_id("cluster_"),
+                graph_attr={"label": layer.label, "style": "rounded,filled",
+                            "fillcolor": CLUSTER_COLOR, "color": "#999999"},
+            )
+        return self.clusters[layer.name]
+
+    def _layer_node(self, layer: _Layer) -> str:
+        """The one node standing for a collapsed layer: its label and its parameters."""
+        if layer.name not in self.layer_nodes:
+            node = self.new_id("layer")
+            lines = [layer.label] + [
+                f"{name} {_shape_text(tensor.shape)}"
+                for name, tensor in layer.module.named_parameters()
+            ]
+            self.graph.node(
+                node, "\\n".join(graphviz.escape(_fit(line)) for line in lines),
+                shape="box3d", style="filled", fillcolor=LAYER_COLOR,
+            )
+            self.layer_nodes[layer.name] = node
+        return self.layer_nodes[layer.name]
+
+    def add_clusters(self) -> None:
+        for cluster in self.clusters.values():
+            self.graph.subgraph(cluster)
+
+    def add_note(self, text: str) -> None:
+        """The node that stands for everything `max_nodes` left out."""
+        self.note = "left_out"
+        self.graph.node(self.note, graphviz.escape(text), shape="note", fontcolor="#555555")
+
+    # -- edges
+
+    def add_edges(self, tensor: Tensor) -> None:
+        """The edges of the op that made `tensor`: each input -> op, then op -> tensor."""
+        ctx = tensor._ctx
+        if ctx is None:
+            return
+        op = self.op_nodes[id(tensor)]
+        several = len(ctx.inputs) > 1
+        for index, parent in enumerate(ctx.inputs):
+            tail = self.tensor_nodes.get(id(parent), self.note)
+            self._connect(tail, op, parent, str(index) if several else "")
+        self._connect(op, self.tensor_nodes[id(tensor)], tensor, "")
+
+    def _connect(self, tail: str, head: str, tensor: Tensor, label: str) -> None:
+        """A forward edge carrying `tensor`, and its gradient-flow edge if one flows.
+
+        An edge to or from a collapsed layer is labelled with the shape it carries.
+        Edges inside a collapsed layer vanish, and repeated ones are drawn once.
+        """
+        if tail == head:
+            return
+        if tail in self.layer_nodes.values() or head in self.layer_nodes.values():
+            label = _shape_text(tensor.shape)
+        style = "dotted" if tail == self.note else None
+        self._edge(tail, head, label, gradient=False, style=style)
+        if self.show_grad and tensor.requires_grad and tail != self.note:
+            self._edge(tail, head, label, gradient=True, style="dashed")
+
+    def _edge(self, tail: str, head: str, label: str, gradient: bool, style: str | None) -> None:
+        key = (tail, head, label, gradient)
+        if key in self.drawn_edges:
+            return
+        self.drawn_edges.add(key)
+        if gradient:
+            # Laid out like the forward edge, with the arrowhead at the tail: the
+            # gradient goes from the op back to its input.
+            self.graph.edge(tail, head, style=style, color=GRADIENT_COLOR, dir="back")
+        else:
+            self.graph.edge(tail, head, label=label or None, style=style)
+
+    # -- legend
+
+    def add_legend(self) -> None:
+        """One table: a colour sample per role, and what shapes, arrows and numbers mean."""
+        rows = [(ROLE_COLORS[role], text) for role, text in ROLE_LEGEND.items()]
+        notes = ["ellipse: an op, with its parameters",
+                 "solid arrow: forward (label: argument index)"]
+        if self.collapse:
+            rows.append((LAYER_COLOR, "layer (collapsed)"))
+            notes.append("arrow to or from a layer: the shape it carries")
+        if self.show_grad:
+            notes += [f'<font color="{GRADIENT_COLOR}">dashed red arrow: gradient flow</font>',
+                      "#k: the k-th tensor backward() visits"]
+        cells = [f'<tr><td bgcolor="{color}">{text}</td></tr>' for color, text in rows]
+        cells += [f'<tr><td align="left">{note}</td></tr>' for note in notes]
+        table = ('<table border="0" cellborder="1" cellspacing="0" cellpadding="4">'
+                 "<tr><td><b>legend</b></td></tr>" + "".join(cells) + "</table>")
+        self.graph.node("legend", f"<{table}>", shape="plaintext")
+
+
+# ------------------------------------------------------------------ output
+
+
+def save_graph(graph: graphviz.Digraph, path: str | Path) -> Path:
+    """Write `graph` rendered to `path` (.svg, .png, .pdf... the suffix picks the
+    format; none means the graph's `format`) and its DOT source next to it, as
+    `path` with the suffix .dot. Returns the path written.
+
+    The .dot file is written first, so it is there even when the Graphviz `dot`
+    program is missing; then GraphvizNotInstalledError says how to install it.
+    """
+    path = Path(path)
+    if not path.suffix:
+        path = path.with_suffix("." + graph.format)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dot_path = path.with_suffix(".dot")
+    dot_path.write_text(graph.source, encoding="utf-8")
+    if path == dot_path:
+        return path
+    fmt = path.suffix[1:]
+    try:
+        rendered = graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotInstalledError(
+            f"save_graph: cannot render {path}: the Graphviz program `dot` was not found "
+            f"on PATH.\nThe DOT source was written to {dot_path.resolve()}.\n{INSTALL_HELP}\n"
+            f"Then run this again, or render the source yourself: "
+            f"dot -T{fmt} {dot_path} -o {path}"
+        ) from None
+    path.write_bytes(rendered)
+    return path
+
+
+# --------------------------------------------------------- the worked example
+
+
+def logistic_regression_example() -> Tensor:
+    """The loss of a logistic regression, p = sigmoid(X @ w + b) scored by binary
+    cross-entropy on 8 points with 2 features, after backward(retain_graph=True),
+    so its drawing shows the gradients too."""
+    rng = np.random.default_rng(0)
+    X = Tensor(rng.normal(size=(8, 2)), name="X")
+    y = Tensor((X.data.sum(axis=1, keepdims=True) > 0).astype(np.float32), name="y")
+    w = Tensor(rng.normal(size=(2, 1)) * 0.1, requires_grad=True, name="w")
+    b = Tensor(np.zeros(1), requires_grad=True, name="b")
+    p = (X @ w + b).sigmoid()
+    loss = F.binary_cross_entropy(p, y)
+    loss.backward(retain_graph=True)
+    return loss
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m tinygrad_edu.viz [--out PATH]`: draw the worked example to a file."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tinygrad_edu.viz",
+        description="Draw the computation graph of a logistic-regression loss, "
+                    "forward and backward, with Graphviz.",
+    )
+    parser.add_argument("--out", default="outputs/logistic_regression.svg",
+                        help="file to write; the suffix picks the format (.svg, .png, .pdf, .dot)")
+    args = parser.parse_args(argv)
+    graph = draw_graph(logistic_regression_example())
+    try:
+        path = save_graph(graph, args.out)
+    except GraphvizNotInstalledError as error:
+        raise SystemExit(str(error)) from None
+    print(f"wrote {path}")
+    if path.suffix != ".dot":
+        print(f"and its DOT source {path.with_suffix('.dot')}")
+
+
+if __name__ == "__main__":
+    main()
