@@ -33,11 +33,13 @@ from tinygrad_edu.autograd import (
     set_grad_enabled,
 )
 from tinygrad_edu.rng import manual_seed
+from tinygrad_edu.serialization import load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
     "OPS", "Tensor", "arange", "concatenate", "detect_anomaly", "enable_grad", "eye", "full",
-    "grad", "is_grad_enabled", "manual_seed", "maximum", "minimum", "no_grad", "ones",
-    "ones_like", "rand", "randn", "set_grad_enabled", "stack", "where", "zeros", "zeros_like",
+    "grad", "is_grad_enabled", "load", "manual_seed", "maximum", "minimum", "no_grad", "ones",
+    "ones_like", "rand", "randn", "save", "set_grad_enabled", "stack", "where", "zeros",
+    "zeros_like",
 ]

@@ -165,9 +165,11 @@ class Function:
     def apply(cls, *inputs: Tensor, **params) -> Tensor:
         """Run forward on the inputs' arrays and, if needed, record the op in the graph."""
         ctx = Context(cls, inputs, params)
-        data = np.asarray(cls.forward(ctx, *[t.data for t in inputs], **params))
-        needs_input_grad = tuple(t.requires_grad for t in inputs)
-        track = _Modes.grad_enabled and any(needs_input_grad) and data.dtype.kind == "f"
+        data = cls.forward(ctx, *[t.data for t in inputs], **params)
+        if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
+            data = np.asarray(data)
+        needs_input_grad = tuple([t._requires_grad for t in inputs])
+        track = _Modes.grad_enabled and True in needs_input_grad and data.dtype.kind == "f"
         if _Modes.anomaly_detection and not _Modes.running_backward:
             ctx.created_at = _user_frames()
             _raise_if_not_finite(data, f"{cls.name} produced {{what}} in forward", ctx)

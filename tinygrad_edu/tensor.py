@@ -374,7 +374,11 @@ def as_tensor(value: Any, like: Tensor) -> Tensor:
     """`value` as a Tensor; next to a float tensor `like` it takes that tensor's dtype."""
     if isinstance(value, Tensor):
         return value
-    return Tensor(value, dtype=like.dtype if like.dtype.kind == "f" else None)
+    if like.dtype.kind != "f":
+        return Tensor(value)
+    if isinstance(value, (int, float)):  # the common `x * 2.0`: skip the checks
+        return constant(np.asarray(value, dtype=like.dtype))
+    return Tensor(value, dtype=like.dtype)
 
 
 def _shape_argument(shape: tuple) -> tuple[int, ...]:

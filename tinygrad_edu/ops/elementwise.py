@@ -14,9 +14,12 @@ from tinygrad_edu.tensor import Tensor, constant, where
 
 
 def _check_broadcast(op: str, *arrays: np.ndarray) -> None:
-    shapes = [a.shape for a in arrays]
-    if any(s != shapes[0] for s in shapes):
-        broadcast_shape(op, *shapes)
+    """Raise a clear error when the inputs cannot broadcast (equal shapes always can)."""
+    first = arrays[0].shape
+    for a in arrays[1:]:
+        if a.shape != first:
+            broadcast_shape(op, *(x.shape for x in arrays))
+            return
 
 
 class Add(Function):

@@ -50,7 +50,12 @@ class MatMul(Function):
             g2 = g2.unsqueeze(-1)
         grad_a = grad_b = None
         if need_a:
-            grad_a = unbroadcast(g2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+            grad_a = _restore_shape(unbroadcast(g2 @ b2.swapaxes(-1, -2), a2.shape), a.shape)
         if need_b:
-            grad_b = unbroadcast(a2.swapaxes(-1, -2) @ g2, b2.shape).reshape(b.shape)
+            grad_b = _restore_shape(unbroadcast(a2.swapaxes(-1, -2) @ g2, b2.shape), b.shape)
         return grad_a, grad_b
+
+
+def _restore_shape(grad, shape):
+    """Undo the 1-D -> 2-D promotion (a no-op for operands that were matrices already)."""
+    return grad if grad.shape == shape else grad.reshape(shape)
