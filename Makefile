@@ -23,5 +23,8 @@ lint: $(INSTALLED)
 test: lint
 	$(BIN)/python -m pytest
 
+bench: $(INSTALLED)
+	$(BIN)/python -m benchmarks
+
 clean:
 	rm -rf $(VENV) outputs .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,108 @@
+"""The runner: `python -m benchmarks [--quick] [--only NAME] [--doc PATH] [--json PATH]`.
+
+Runs the benchmarks, prints one table, and writes it into docs/performance.md
+between the core-benchmarks markers. Only a complete, full-size run writes the
+real docs by default; a `--quick` or `--only` run writes a document only when
+`--doc` names one (so a smoke test never replaces the real numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks import Settings, threads
+from benchmarks.report import Report, render_section, text_table, write_section
+
+NAMES = ["mlp_epoch", "op_overhead", "memory", "deep_graph", "gradcheck_cost"]
+"""The benchmark modules, in the order they run and appear in the table."""
+
+
+def load_benchmarks() -> dict[str, Callable[[Settings], Report]]:
+    """Import the benchmark modules (and so NumPy): only after the BLAS thread count is set."""
+    return {name: importlib.import_module(f"benchmarks.{name}").run for name in NAMES}
+
+DEFAULT_DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes and one round: a smoke test, not a measurement")
+    parser.add_argument("--only", action="append", choices=NAMES, metavar="NAME",
+                        help=f"run only this benchmark (repeatable): {', '.join(NAMES)}")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="alternated rounds per benchmark (default: each benchmark's own)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for NumPy's BLAS and for PyTorch (default: the machine's "
+                             "default, one per core); 1 is steadier on a busy machine")
+    parser.add_argument("--doc", type=Path, default=None,
+                        help=f"Markdown file to write the section into (default for a full run: "
+                             f"{DEFAULT_DOC.relative_to(DEFAULT_DOC.parent.parent)})")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="also write every raw measurement to this JSON file")
+    return parser.parse_args(argv)
+
+
+def command_line(argv: list[str]) -> str:
+    """How this run was started (with the data variable that changes what the MLP trains
+    on), the interpreter relative to the working directory."""
+    python = sys.executable
+    if python.startswith(os.getcwd() + os.sep):
+        python = os.path.relpath(python)
+    data = os.environ.get("TINYGRAD_EDU_DATA")
+    environment = [f"TINYGRAD_EDU_DATA={data}"] if data else []
+    return " ".join([*environment, python, "-m", "benchmarks", *argv])
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    settings = Settings(quick=args.quick, rounds=args.rounds, threads=args.threads)
+    threads.limit_blas_threads(args.threads)
+    runners = load_benchmarks()
+    names = [name for name in NAMES if not args.only or name in args.only]
+    thread_counts = threads.describe(args.threads)  # also sets PyTorch's, for every benchmark
+
+    reports: dict[str, Report] = {}
+    for name in names:
+        print(f"running {name}...", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        reports[name] = runners[name](settings)
+        print(f"  {name} took {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+
+    rows = [row for report in reports.values() for row in report.rows]
+    notes = [note for report in reports.values() for note in report.notes]
+    notes.append(f"The machine has {os.cpu_count()} cores shared with other work, so timings "
+                 "are noisy: "
+                 "contenders run alternated in one process and medians are reported; compare "
+                 "ratios more than absolute seconds, and re-run before drawing conclusions. "
+                 "With the default threads, OpenBLAS threads that spin-wait for a busy core can "
+                 "make every matmul several times slower; `--threads 1` gives steadier numbers "
+                 "for before/after comparisons.")
+    print(thread_counts)
+    print(text_table(rows))
+    print()
+    print("\n".join(f"- {note}" for note in notes))
+
+    doc = args.doc
+    if doc is None and not args.quick and not args.only:
+        doc = DEFAULT_DOC
+    if doc is not None:
+        write_section(doc, render_section(rows, notes, command_line(argv), args.quick,
+                                          thread_counts))
+        print(f"\nwrote the core-benchmarks section of {doc}", file=sys.stderr)
+    if args.json is not None:
+        args.json.write_text(json.dumps({name: r.raw for name, r in reports.items()}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

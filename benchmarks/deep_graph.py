@@ -1,0 +1,38 @@
+"""Benchmark 4: forward and backward through a 100,000-op chain.
+
+The engine sorts the graph with an explicit stack (no recursion), so depth
+must cost time in proportion, never a RecursionError. Same chain as
+`op_overhead` (see `benchmarks.chains`) on a 0-d tensor, with PyTorch for context.
+"""
+
+from __future__ import annotations
+
+from benchmarks import Settings, chains
+from benchmarks.report import Report, Row
+from benchmarks.timing import alternate
+
+NAME = "deep_graph"
+FULL_OPS = 100_000
+QUICK_OPS = 2_000
+ROUNDS = 3
+GOAL_BACKWARD_S = 1.0
+
+
+def run(settings: Settings) -> Report:
+    n_ops = QUICK_OPS if settings.quick else FULL_OPS
+    rounds = settings.rounds_or(ROUNDS)
+    timings = alternate(chains.contenders(["tinygrad_edu", "torch"], (), n_ops), rounds)
+    report = Report()
+    for name, t in timings.items():
+        forward, backward = t.median_of("forward"), t.median_of("backward")
+        report.rows.append(Row(NAME, f"{name}: forward through {n_ops:,} ops",
+                               f"{forward:.3f} s"))
+        goal, met = "", None
+        if name == "tinygrad_edu":
+            goal, met = f"≤ {GOAL_BACKWARD_S:g} s", backward <= GOAL_BACKWARD_S
+        report.rows.append(Row(NAME, f"{name}: backward through {n_ops:,} ops",
+                               f"{backward:.3f} s", goal, met))
+        report.raw[name] = {"forward_s": forward, "backward_s": backward}
+    report.notes.append(f"deep_graph: 0-d chain of {n_ops:,} ops, median of {rounds} "
+                        "alternated rounds.")
+    return report

@@ -1,0 +1,95 @@
+"""Smoke test of the benchmark runner: `python -m benchmarks --quick` into a copy of the docs.
+
+It checks that the runner works end to end and writes what it promises (every
+benchmark's rows, the goals, the agreeing MLP losses) without touching the rest
+of the document. No timing is asserted: speed is measured by `make bench`,
+never tested.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+BENCHMARKS = ["mlp_epoch", "op_overhead", "memory", "deep_graph", "gradcheck_cost"]
+START, END = "<!-- core-benchmarks:start -->", "<!-- core-benchmarks:end -->"
+OTHER_SECTION = "## Someone else's section\n\nThis text must survive the runner.\n"
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory) -> tuple[str, str, dict]:
+    """Run the quick benchmarks once into a copy of docs/performance.md (plus a section
+    the runner must leave alone); return the text before, the text after and the JSON."""
+    folder = tmp_path_factory.mktemp("bench")
+    doc, raw = folder / "performance.md", folder / "results.json"
+    before = (DOC.read_text() if DOC.exists() else "# Performance\n") + "\n" + OTHER_SECTION
+    doc.write_text(before)
+    subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--doc", str(doc),
+                    "--json", str(raw)], cwd=ROOT, check=True, capture_output=True, text=True)
+    return before, doc.read_text(), json.loads(raw.read_text())
+
+
+def section(text: str) -> str:
+    return text[text.index(START):text.index(END) + len(END)]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The cells of each row of the results table (header and rule excluded)."""
+    lines = [line for line in section(text).splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
+
+
+def test_every_benchmark_has_rows_in_the_table(quick_run):
+    _, after, _ = quick_run
+    names = {cells[0] for cells in table_rows(after)}
+    assert names == set(BENCHMARKS)
+
+
+def test_the_section_says_how_where_and_when(quick_run):
+    _, after, _ = quick_run
+    text = section(after)
+    assert "-m benchmarks --quick" in text
+    assert re.search(r"Date: \d{4}-\d{2}-\d{2}", text)
+    for fact in ("nproc", "CPU", "numpy", "torch"):
+        assert fact in text
+
+
+def test_goals_are_printed_next_to_the_measurements(quick_run):
+    _, after, _ = quick_run
+    with_goals = {cells[0] for cells in table_rows(after) if cells[3] != "—"}
+    assert {"mlp_epoch", "op_overhead", "memory", "deep_graph"} <= with_goals
+    assert all(cells[4] in ("yes", "**no**") for cells in table_rows(after) if cells[3] != "—")
+
+
+def test_the_mlp_losses_agree(quick_run):
+    _, after, raw = quick_run
+    losses = raw["mlp_epoch"]["last_batch_loss"]
+    assert {"tinygrad_edu", "numpy"} <= set(losses)
+    values = np.array(list(losses.values()))
+    np.testing.assert_allclose(values, values[0], rtol=1e-4)
+    assert raw["mlp_epoch"]["losses_agree"]
+    loss_row = next(c for c in table_rows(after) if c[1].startswith("last-batch loss"))
+    assert loss_row[4] == "yes"
+
+
+def test_gradchecks_pass(quick_run):
+    _, _, raw = quick_run
+    assert all(mode["passed"] for mode in raw["gradcheck_cost"].values())
+
+
+def test_the_rest_of_the_document_is_untouched(quick_run):
+    before, after, _ = quick_run
+    outside = after.replace(section(after), "")
+    if START in before:
+        assert outside == before.replace(section(before), "")
+    else:
+        assert outside.startswith(before.rstrip("\n"))
+    assert OTHER_SECTION in after
