@@ -158,6 +158,11 @@ def pow_case():
         lambda xp: (lambda t: t ** xp[1], [xp[0]]))
 
 
+def log_softmax_case():
+    return tensors(shapes(min_dims=1)).flatmap(lambda x: st.integers(-x.ndim, x.ndim - 1).map(
+        lambda axis: (lambda t: t.log_softmax(axis), [x])))
+
+
 def cast_case():
     # float64 -> longdouble -> float64 loses nothing, so finite differences stay exact
     return unary(lambda x: x.astype(np.longdouble).astype(np.float64))
@@ -192,12 +197,13 @@ OP_CASES = {
     "scatter_add": scatter_add_case(),
     "concatenate": concatenate_case(),
     "matmul": matmul_case(),
+    "log_softmax": log_softmax_case(),
 }
 
 # Ops whose derivative is itself differentiable where the checks sample them.
 SECOND_ORDER = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "relu",
                 "sigmoid", "tanh", "maximum", "minimum", "where", "clip", "matmul", "sum",
-                "getitem", "concatenate"]
+                "getitem", "concatenate", "log_softmax"]
 
 
 def test_every_registered_op_has_a_gradient_case():

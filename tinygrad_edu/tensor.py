@@ -293,6 +293,10 @@ class Tensor:
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         return functional.var(self, axis, keepdims, ddof)
 
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        (axis,) = reduce.normalize_axes("log_softmax", axis, self.ndim)
+        return softmax.LogSoftmax.apply(self, axis=axis)
+
     def argmax(self, axis: int | None = None) -> Tensor:
         return Tensor._from_op(np.asarray(np.argmax(self.data, axis=axis)), None)
 
@@ -469,4 +473,4 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
 # The ops are written in terms of Tensor, so they are imported once Tensor exists.
 from tinygrad_edu import functional  # noqa: E402
-from tinygrad_edu.ops import broadcast, elementwise, linalg, movement, reduce  # noqa: E402
+from tinygrad_edu.ops import broadcast, elementwise, linalg, movement, reduce, softmax  # noqa: E402

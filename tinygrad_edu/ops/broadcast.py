@@ -30,8 +30,9 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     if grad.shape == shape:
         return grad
     added = grad.ndim - len(shape)
-    stretched = tuple(
-        added + i for i, n in enumerate(shape) if n == 1 and grad.shape[added + i] != 1
-    )
-    summed = grad.sum(axis=tuple(range(added)) + stretched, keepdims=True)
-    return summed.reshape(*shape)
+    if added:
+        grad = grad.sum(axis=tuple(range(added)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad

@@ -39,9 +39,15 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
 
 
 def expand_back(ctx: Context, grad: Tensor) -> Tensor:
-    """The output gradient, spread back over the reduced axes of the input."""
+    """The output gradient, spread back over the reduced axes of the input.
+
+    Without keepdims the reduced axes are first put back as length-1 axes; a
+    0-d gradient (everything was reduced) expands as it is.
+    """
     x = ctx.inputs[0]
-    return grad.reshape(kept_shape(x.shape, ctx.params["axis"])).expand(x.shape)
+    if not ctx.params["keepdims"] and grad.ndim:
+        grad = grad.reshape(kept_shape(x.shape, ctx.params["axis"]))
+    return grad.expand(x.shape)
 
 
 class Sum(Function):
