@@ -233,3 +233,16 @@ def test_without_detect_anomaly_no_check_is_made():
     with np.errstate(divide="ignore"):
         x.sqrt().sum().backward()
     assert np.isinf(x.grad.data[0])
+
+
+def test_maximum_and_minimum_split_the_gradient_evenly_at_a_tie():
+    a, b = leaf([1.0, 2.0, 3.0]), leaf([1.0, 5.0, 0.0])
+    (tg.maximum(a, b).sum() + tg.minimum(a, b).sum() * 10.0).backward()
+    assert_close(a.grad, [0.5 + 5.0, 10.0, 1.0])
+    assert_close(b.grad, [0.5 + 5.0, 1.0, 10.0])
+
+
+def test_max_splits_the_gradient_evenly_between_ties():
+    x = leaf([[1.0, 3.0, 3.0], [2.0, 0.0, -1.0]])
+    x.max(axis=1).sum().backward()
+    assert_close(x.grad, [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])

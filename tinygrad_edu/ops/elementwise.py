@@ -231,15 +231,11 @@ class Tanh(Function):
         return grad * (1.0 - y * y)
 
 
-def _save_selection_weights(ctx: Context, a_wins: np.ndarray, tie: np.ndarray, dtype) -> None:
+def _selection_grads(ctx: Context, grad: Tensor, a_wins: np.ndarray):
     """Where a wins, a gets the whole gradient; at a tie, a and b get half each."""
-    ctx.saved = a_wins.astype(dtype) + 0.5 * tie.astype(dtype)
-
-
-def _selection_grads(ctx: Context, grad: Tensor):
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
-    weight_a = constant(ctx.saved)
+    weight_a = constant(a_wins + 0.5 * (a.data == b.data))
     return (unbroadcast(grad * weight_a, a.shape) if need_a else None,
             unbroadcast(grad * (1.0 - weight_a), b.shape) if need_b else None)
 
@@ -252,11 +248,12 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         _check_broadcast("maximum", a, b)
-        y = np.maximum(a, b)
-        _save_selection_weights(ctx, a > b, a == b, y.dtype)
-        return y
+        return np.maximum(a, b)
 
-    backward = staticmethod(_selection_grads)
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        return _selection_grads(ctx, grad, a_wins=a.data > b.data)
 
 
 class Minimum(Function):
@@ -267,11 +264,12 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         _check_broadcast("minimum", a, b)
-        y = np.minimum(a, b)
-        _save_selection_weights(ctx, a < b, a == b, y.dtype)
-        return y
+        return np.minimum(a, b)
 
-    backward = staticmethod(_selection_grads)
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        return _selection_grads(ctx, grad, a_wins=a.data < b.data)
 
 
 class Where(Function):
