@@ -277,37 +277,34 @@ def _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph
             if wanted_ids is None:
                 _accumulate_into_leaf(node, grad, create_graph)
             continue
-        for parent, parent_grad in zip(ctx.inputs, _input_grads(ctx, grad)):
-            if parent_grad is not None and parent.requires_grad:
-                _accumulate(pending, parent, parent_grad)
+        for parent, parent_grad in zip(ctx.inputs, _call_backward(ctx, grad)):
+            if parent_grad is not None and parent._requires_grad:
+                _accumulate(pending, parent, _checked_gradient(ctx, parent, parent_grad))
         if not retain_graph:
             ctx.free()
 
 
-def _input_grads(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-    """Call the op's backward and check what it returns against its inputs."""
+def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+    """The op's backward, always as a tuple with one entry per input."""
     grads = ctx.function.backward(ctx, grad)
-    if not isinstance(grads, tuple):
+    if type(grads) is not tuple:
         grads = (grads,)
-    name = ctx.function.name
     if len(grads) != len(ctx.inputs):
-        raise RuntimeError(
-            f"{name}.backward returned {len(grads)} gradients for {len(ctx.inputs)} inputs"
-        )
-    checked = []
-    for parent, parent_grad in zip(ctx.inputs, grads):
-        if parent_grad is not None and parent.requires_grad:
-            if parent_grad.shape != parent.shape:
-                raise RuntimeError(
-                    f"{name}.backward returned a gradient of shape {parent_grad.shape} "
-                    f"for an input of shape {parent.shape}"
-                )
-            if parent_grad.dtype != parent.dtype:
-                parent_grad = parent_grad.astype(parent.dtype)
-            if _Modes.anomaly_detection:
-                _raise_if_not_finite(parent_grad.data, f"{name} produced {{what}} in backward", ctx)
-        checked.append(parent_grad)
-    return tuple(checked)
+        raise RuntimeError(f"{ctx.function.name}.backward returned {len(grads)} gradients "
+                           f"for {len(ctx.inputs)} inputs")
+    return grads
+
+
+def _checked_gradient(ctx: Context, parent: Tensor, grad: Tensor) -> Tensor:
+    """A gradient a backward rule returned, checked against its input (and cast to its dtype)."""
+    if grad.data.shape != parent.data.shape:
+        raise RuntimeError(f"{ctx.function.name}.backward returned a gradient of shape "
+                           f"{grad.shape} for an input of shape {parent.shape}")
+    if grad.data.dtype != parent.data.dtype:
+        grad = grad.astype(parent.dtype)
+    if _Modes.anomaly_detection:
+        _raise_if_not_finite(grad.data, f"{ctx.function.name} produced {{what}} in backward", ctx)
+    return grad
 
 
 def _accumulate(pending: dict[int, Tensor], node: Tensor, grad: Tensor) -> None:
