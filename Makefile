@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean docs
 
 $(INSTALLED): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,17 @@ $(INSTALLED): setup.cfg pyproject.toml
 	touch $(INSTALLED)
 
 demo: $(INSTALLED)
-	$(BIN)/python examples/gradient_descent_basics.py
+	$(BIN)/python examples/digit_recognizer.py --out outputs
+
+docs: $(INSTALLED)
+	$(BIN)/mkdocs build --strict --site-dir site
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
 test: lint
 	$(BIN)/python -m pytest
+	$(BIN)/mkdocs build --strict --quiet --site-dir site
 
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks

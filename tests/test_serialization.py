@@ -114,7 +114,8 @@ def test_a_torch_style_zip_archive_is_refused(tmp_path):
     path = tmp_path / "model.pt"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("archive/data.pkl", pickle.dumps({"w": 1}))
-    with pytest.raises(ValueError, match=r"model\.pt is a zip archive .*not a safetensors file"):
+    with pytest.raises(ValueError, match=r"model\.pt is not a valid safetensors file: it looks "
+                                         r"like a zip archive"):
         load(path)
 
 
@@ -124,6 +125,19 @@ def test_anything_else_is_refused_with_the_file_name(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(ValueError, match=r"load: .*junk\.bin is not a valid safetensors file"):
         load(path)
+
+
+def test_a_valid_file_whose_first_byte_looks_like_a_pickle_loads(tmp_path):
+    # The first 8 bytes are the header length; 0x80 there is also a pickle's first byte.
+    # The header grows with the key's length, so some key length gives exactly 128.
+    path = tmp_path / "model.safetensors"
+    for length in range(1, 200):
+        state = {"w" * length: Tensor(np.arange(3, dtype=np.float32))}
+        save(state, path)
+        if path.read_bytes()[:1] == b"\x80":
+            break
+    assert path.read_bytes()[:1] == b"\x80"
+    assert np.array_equal(load(path)["w" * length].data, [0, 1, 2])
 
 
 def test_a_truncated_file_is_refused(tmp_path):

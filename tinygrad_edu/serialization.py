@@ -52,16 +52,26 @@ def load(path: PathLike) -> dict[str, Tensor]:
     """Read a safetensors file written by `save` (or by any safetensors writer).
 
     Raises ValueError naming the file when it is not a safetensors file; a
-    pickle is recognised and refused without being unpickled.
+    pickle is only ever parsed as safetensors (and refused), never unpickled.
     """
-    with open(path, "rb") as f:
-        start = f.read(4)
-    if start.startswith(_PICKLE_START) or start == _ZIP_START:
-        kind = "a pickle" if start.startswith(_PICKLE_START) else "a zip archive (torch.save?)"
-        raise ValueError(f"load: {path} is {kind}, not a safetensors file; tinygrad_edu never "
-                         "unpickles, because loading a pickle can run arbitrary code")
     try:
         arrays = load_file(path)
     except SafetensorError as error:
-        raise ValueError(f"load: {path} is not a valid safetensors file ({error})") from None
+        raise ValueError(f"load: {path} is not a valid safetensors file: it looks like "
+                         f"{_what_it_is(path)} ({error})") from None
     return {name: Tensor(np.array(array), dtype=array.dtype) for name, array in arrays.items()}
+
+
+def _what_it_is(path: PathLike) -> str:
+    """A guess at what a file that failed to parse is, for the error message.
+
+    Only consulted after parsing failed: a valid safetensors file may start with
+    any byte, since its first 8 bytes are the header length.
+    """
+    with open(path, "rb") as f:
+        start = f.read(4)
+    if start.startswith(_PICKLE_START):
+        return "a pickle (never unpickled here: loading a pickle can run arbitrary code)"
+    if start == _ZIP_START:
+        return "a zip archive, as torch.save writes (it holds a pickle)"
+    return "a damaged file or another format"

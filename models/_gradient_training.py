@@ -1,0 +1,268 @@
+"""The training machinery every gradient-trained model shares.
+
+A gradient-trained model is three things:
+
+1. a **module** f(x; θ) from `tinygrad_edu.nn` that maps a row of input
+   features to a row of outputs (one `nn.Linear` for the linear models, an
+   `nn.Sequential` of layers for the MLPs);
+2. an **objective**, a graph of Tensor ops on a batch B of rows (X_B, T_B):
+
+       J(θ) = (1/|B|) Σ_{i∈B} ℓ(f(x_i; θ), t_i)  +  (λ/2) Σ_W ‖W‖²
+
+   where the per-sample loss ℓ is the model's (squared error, cross-entropy,
+   hinge, ε-insensitive) and the L2 penalty runs over every weight matrix W of
+   the module (biases are not penalised). Each model says what λ is in terms
+   of its scikit-learn parameter (`C`, `alpha`) in `_l2_strength`;
+3. **the loop**, `tinygrad_edu.train.fit`: for every shuffled mini-batch the
+   engine backpropagates J through its graph to get ∇θ J, and an optimizer from
+   `tinygrad_edu.optim` takes a step. Nothing here writes a derivative.
+
+The shared vocabulary, the same constructor arguments on every model:
+
+    optimizer            "sgd" (plain gradient descent, θ ← θ - lr ∇J), "momentum" (SGD
+                         with Nesterov momentum 0.9, scikit-learn MLP's "sgd"), "adam",
+                         "adamw" or "rmsprop" (PyTorch's defaults for everything but lr)
+    lr                   the learning rate
+    epochs               the most passes over the training rows
+    batch_size           rows per step; None = all of them (full-batch descent)
+    early_stopping       True: hold out `validation_fraction` of the rows, stop when the
+                         validation objective has not improved by more than `tol` for
+                         `n_iter_no_change` epochs, and keep the best epoch's weights.
+                         False: stop when the training objective has not improved by
+                         `tol` for `n_iter_no_change` epochs (scikit-learn's rule)
+    random_state         seeds the initial weights, the shuffling and the split
+    verbose              a progress bar per epoch
+
+and, after `fit`: `module_` (the trained module, savable with `tg.save(module_.state_dict())`),
+`loss_curve_` (the mean training objective of each epoch), `validation_loss_curve_`
+(with early stopping), `n_iter_` (epochs run) and `l2_strength_` (λ).
+`model.objective(X, y)` rebuilds the objective on any data as a graph, and
+`model.graph(X, y)` draws it, forward and backward, with Graphviz.
+
+Training runs in float32; predictions are computed in float64 from the float32
+weights, so they do not depend on how the rows are batched.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import graphviz
+import numpy as np
+from sklearn.base import BaseEstimator, is_regressor
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+import tinygrad_edu as tg
+from models._validation import check_choice, check_positive_int, encode_classes, predict_input
+from tinygrad_edu import Tensor, nn, optim
+from tinygrad_edu.data import DataLoader, TensorDataset, train_test_split
+from tinygrad_edu.train import EarlyStopping, fit
+from tinygrad_edu.viz import draw_graph
+
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
+
+
+def make_optimizer(name: str, parameters: list[Tensor], lr: float) -> optim.Optimizer:
+    """The optimizer called `name`, over `parameters`, with learning rate `lr`."""
+    if name == "sgd":
+        return optim.SGD(parameters, lr=lr)
+    if name == "momentum":
+        return optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True)
+    kinds = {"adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop}
+    return kinds[name](parameters, lr=lr)
+
+
+def l2_penalty(module: nn.Module) -> Tensor:
+    """Σ_W ‖W‖²: the squared entries of every weight matrix, summed (biases left out)."""
+    weights = [p for name, p in module.named_parameters() if name.endswith("weight")]
+    total = (weights[0] * weights[0]).sum()
+    for weight in weights[1:]:
+        total = total + (weight * weight).sum()
+    return total
+
+
+def single_threaded_blas() -> threadpool_limits:
+    """A context in which BLAS runs on one thread.
+
+    Training multiplies small matrices, for which BLAS threads cost more in
+    synchronisation than they save; on a busy machine OpenBLAS's threads can make
+    a step 5-20x slower. (scikit-learn's KMeans limits its BLAS threads too.)
+    """
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def seed_for(random_state: Any) -> int:
+    """One integer seed from scikit-learn's random_state (None, an int or a RandomState)."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def fit_classes(model: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(classes, codes) as `encode_classes`, refusing a y with fewer than two classes."""
+    classes, codes = encode_classes(y)
+    if len(classes) < 2:
+        raise ValueError(f"{type(model).__name__}: needs samples of at least 2 classes to "
+                         f"train, but y has only one class: {classes.tolist()[0]!r}")
+    return classes, codes
+
+
+def class_codes(model: Any, y: np.ndarray) -> np.ndarray:
+    """The index in `model.classes_` of each label of y (a label not seen in fit is an error)."""
+    codes = np.searchsorted(model.classes_, y).clip(max=len(model.classes_) - 1)
+    unknown = model.classes_[codes] != y
+    if unknown.any():
+        raise ValueError(f"{type(model).__name__}: y has labels {np.unique(y[unknown])} "
+                         f"that were not in fit's classes {model.classes_}")
+    return codes
+
+
+class CPenaltyMixin:
+    """scikit-learn's `C` (LogisticRegression, the SVMs): the objective ½‖W‖² + C Σ_i ℓ_i.
+
+    Dividing it by C n does not move the minimum and gives the shared form
+    (1/n) Σ_i ℓ_i + (λ/2) ‖W‖² with λ = 1/(C n). C = inf means no penalty.
+    """
+
+    def _check_C(self) -> None:
+        if not self.C > 0:
+            raise ValueError(f"{type(self).__name__}: C must be > 0, got {self.C!r}")
+
+    def _l2_strength(self, n_samples: int) -> float:
+        return 0.0 if np.isinf(self.C) else 1.0 / (self.C * n_samples)
+
+
+class GradientTrainedModel(BaseEstimator):
+    """Base class: the shared vocabulary, the training loop, `loss` and `graph`.
+
+    A subclass stores the vocabulary's arguments in its `__init__` (scikit-learn
+    reads them from its signature), and defines
+
+        _build_module(n_features, n_outputs, dtype) -> nn.Module   (nn.Linear by default)
+        _sample_loss(outputs, targets) -> Tensor   the batch mean of ℓ
+        _l2_strength(n_samples) -> float           λ, for n training rows
+        _features(X), _targets(y)                  data → what the module and ℓ consume
+
+    and its `fit` calls `self._train(features, targets, n_outputs)`.
+    """
+
+    # ------------------------------------------------------------------ hooks
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        """The module's input for validated rows X (the rows themselves by default)."""
+        return X
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _build_module(self, n_features: int, n_outputs: int, dtype: Any) -> nn.Module:
+        """A linear model, z = W x + b, by default (the MLPs stack layers instead)."""
+        return nn.Linear(n_features, n_outputs, dtype=dtype)
+
+    def _sample_loss(self, outputs: Tensor, targets: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def _l2_strength(self, n_samples: int) -> float:
+        raise NotImplementedError
+
+    # --------------------------------------------------------------- training
+
+    def _check_training_parameters(self) -> None:
+        """Raise ValueError, naming the model, for a bad value of the shared vocabulary."""
+        check_choice(self, "optimizer", self.optimizer, OPTIMIZERS)
+        check_positive_int(self, "epochs", self.epochs)
+        check_positive_int(self, "n_iter_no_change", self.n_iter_no_change)
+        if self.batch_size is not None:
+            check_positive_int(self, "batch_size", self.batch_size)
+        name = type(self).__name__
+        if self.lr is not None and not self.lr > 0:
+            raise ValueError(f"{name}: lr must be > 0, got {self.lr!r}")
+        if not self.tol >= 0:
+            raise ValueError(f"{name}: tol must be >= 0, got {self.tol!r}")
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(f"{name}: validation_fraction must be in (0, 1), "
+                             f"got {self.validation_fraction!r}")
+
+    def _train(self, features: np.ndarray, targets: np.ndarray, n_outputs: int) -> None:
+        """Build a fresh module and minimise the objective over (features, targets)."""
+        if self.early_stopping and len(features) < 2:
+            raise ValueError(f"{type(self).__name__}: early_stopping holds out a validation "
+                             f"set, so it needs at least 2 samples; got n_samples = "
+                             f"{len(features)}")
+        seed = seed_for(self.random_state)
+        tg.manual_seed(seed)  # the initial weights come from tinygrad_edu's generator
+        module = self._build_module(features.shape[1], n_outputs, np.float32)
+        features = features.astype(np.float32)
+        if targets.dtype.kind == "f":
+            targets = targets.astype(np.float32)
+        if self.early_stopping:
+            features, val_features, targets, val_targets = train_test_split(
+                features, targets, test_size=self.validation_fraction, random_state=seed)
+            val_loader = DataLoader(TensorDataset(val_features, val_targets),
+                                    batch_size=len(val_features))
+        else:
+            val_loader = None
+        n_rows = len(features)
+        batch_size = n_rows if self.batch_size is None else min(self.batch_size, n_rows)
+        train_loader = DataLoader(TensorDataset(features, targets), batch_size=batch_size,
+                                  shuffle=batch_size < n_rows, seed=seed)
+        stopper = EarlyStopping(patience=self.n_iter_no_change, min_delta=self.tol,
+                                monitor="val_loss" if self.early_stopping else "train_loss",
+                                restore_best_weights=bool(self.early_stopping))
+        self.l2_strength_ = float(self._l2_strength(n_rows))
+        optimizer = make_optimizer(self.optimizer, list(module.parameters()),
+                                   self._learning_rate(features))
+        with single_threaded_blas():
+            history = fit(module, partial(self._batch_objective, module), optimizer, train_loader,
+                          val_loader, epochs=self.epochs, early_stopping=stopper,
+                          progress=bool(self.verbose))
+        self.module_ = module
+        self.loss_curve_ = history.train_loss
+        self.validation_loss_curve_ = history.val_loss
+        self.n_iter_ = history.epochs
+
+    def _batch_objective(self, module: nn.Module, outputs: Tensor, targets: Tensor) -> Tensor:
+        """J = mean ℓ(outputs, targets) + (λ/2) Σ_W ‖W‖², as one graph."""
+        loss = self._sample_loss(outputs, targets)
+        if self.l2_strength_:
+            loss = loss + (0.5 * self.l2_strength_) * l2_penalty(module)
+        return loss
+
+    def _learning_rate(self, features: np.ndarray) -> float:
+        """`lr`; a model that can choose a step size from the data overrides this."""
+        if self.lr is None:
+            raise ValueError(f"{type(self).__name__}: lr must be a number, got None")
+        return self.lr
+
+    # ------------------------------------------------------------ using it
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        """The trained module's outputs for X, computed in float64 without a graph."""
+        X = predict_input(self, X)
+        with tg.no_grad():
+            return self.module_(Tensor(self._features(X), dtype=np.float64)).numpy()
+
+    def objective(self, X: Any, y: Any, module: nn.Module | None = None) -> Tensor:
+        """The training objective J on (X, y) as a scalar Tensor whose graph reaches the
+        parameters of the fitted module (or of `module`, a module of the same shape)."""
+        check_is_fitted(self, "module_")
+        X, y = validate_data(self, X, y, dtype=np.float64, reset=False,
+                             y_numeric=is_regressor(self))
+        module = self.module_ if module is None else module
+        dtype = next(iter(module.parameters())).dtype
+        targets = self._targets(y)
+        if targets.dtype.kind == "f":
+            targets = targets.astype(dtype)
+        outputs = module(Tensor(self._features(X), dtype=dtype, name="X"))
+        targets = Tensor(targets, dtype=targets.dtype, name="y")
+        return self._batch_objective(module, outputs, targets)
+
+    def graph(self, X: Any, y: Any) -> graphviz.Digraph:
+        """The Graphviz drawing of `objective(X, y)` after its backward pass: the ops from the
+        data and the parameters to J, and the gradients flowing back to the parameters."""
+        loss = self.objective(X, y)
+        loss.backward(retain_graph=True)  # keep the graph so it can be drawn
+        drawing = draw_graph(loss, module=self.module_)
+        self.module_.zero_grad()
+        return drawing

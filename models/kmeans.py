@@ -1,0 +1,180 @@
+"""k-means: split the data into k clusters around k centres.
+
+k-means minimises the inertia, the summed squared distance of every point to
+its nearest centre,
+
+    J(μ_1..μ_k) = Σ_i min_j ||x_i - μ_j||²,
+
+by Lloyd's alternation: assign each point to its nearest centre (argmin over a
+distance matrix), then move each centre to the mean of its points. Neither
+step increases J, so it converges, to a local minimum; `n_init` restarts keep
+the best. One iteration costs O(n·k·d).
+
+Initialisation is k-means++ (Arthur & Vassilvitskii, 2007) in its greedy form:
+each new centre is drawn with probability ∝ D(x)², the squared distance to the
+nearest centre chosen so far, and of 2 + ⌊ln k⌋ such draws the one that lowers
+Σ D(x)² most is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+)
+from sklearn.utils import check_random_state
+
+from models._distance import squared_euclidean, squared_norms
+from models._groups import group_means
+from models._validation import (
+    check_at_most,
+    check_choice,
+    check_positive_int,
+    fit_input,
+    predict_input,
+)
+
+
+def kmeans_plusplus(X: np.ndarray, k: int, rng: np.random.RandomState) -> np.ndarray:
+    """k initial centres from the rows of X by greedy k-means++."""
+    n_trials = 2 + int(np.log(k))
+    first = rng.randint(len(X))
+    centers = [X[first]]
+    closest = squared_euclidean(X[first:first + 1], X)[0]  # D(x)² for every point
+    for _ in range(1, k):
+        draws = rng.uniform(size=n_trials) * closest.sum()
+        candidates = np.minimum(np.searchsorted(np.cumsum(closest), draws), len(X) - 1)
+        potentials = np.minimum(closest, squared_euclidean(X[candidates], X))
+        best = np.argmin(potentials.sum(axis=1))
+        centers.append(X[candidates[best]])
+        closest = potentials[best]
+    return np.array(centers)
+
+
+def assign(X: np.ndarray, centers: np.ndarray,
+           X_norms: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, squared distances): each point's nearest centre and its squared distance to it."""
+    distances = squared_euclidean(X, centers, A_norms=X_norms)
+    labels = np.argmin(distances, axis=1)
+    return labels, distances[np.arange(len(X)), labels]
+
+
+def update_centers(X: np.ndarray, labels: np.ndarray, distances: np.ndarray, k: int) -> np.ndarray:
+    """Each centre moves to the mean of its points.
+
+    A centre left with no points is moved onto the point farthest from its own
+    centre (as scikit-learn does), so k clusters survive.
+    """
+    counts, centers = group_means(X, labels, k)
+    empty = np.flatnonzero(counts == 0)
+    if len(empty):
+        farthest = np.argsort(distances, kind="stable")[::-1][: len(empty)]
+        centers[empty] = X[farthest]
+    return centers
+
+
+def lloyd(X: np.ndarray, centers: np.ndarray, max_iter: int, tol: float):
+    """Alternate assignment and update until the labels stop changing or the centres
+    move less than `tol` in total squared distance. Returns (centers, labels, inertia, n_iter).
+    """
+    X_norms = squared_norms(X)
+    previous, n_iter = None, 0
+    while n_iter < max_iter:
+        n_iter += 1
+        labels, distances = assign(X, centers, X_norms)
+        new_centers = update_centers(X, labels, distances, len(centers))
+        shift = ((new_centers - centers) ** 2).sum()
+        centers = new_centers
+        if (previous is not None and np.array_equal(labels, previous)) or shift <= tol:
+            break
+        previous = labels
+    labels, distances = assign(X, centers, X_norms)  # labels that match the final centres
+    return centers, labels, distances.sum(), n_iter
+
+
+class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+    """k-means with k-means++ (or random) initialisation and `n_init` restarts."""
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: str = "k-means++",
+        n_init: int | str = "auto",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        random_state: Any = None,
+    ):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def _n_runs(self) -> int:
+        """n_init, where "auto" means 1 run for k-means++ and 10 for random starts."""
+        if self.n_init == "auto":
+            return 1 if self.init == "k-means++" else 10
+        check_positive_int(self, "n_init", self.n_init)
+        return self.n_init
+
+    def fit(self, X: Any, y: Any = None) -> KMeans:
+        """Run Lloyd's algorithm `n_init` times and keep the run with the lowest inertia."""
+        X = fit_input(self, X)
+        check_positive_int(self, "n_clusters", self.n_clusters)
+        check_positive_int(self, "max_iter", self.max_iter)
+        check_choice(self, "init", self.init, ("k-means++", "random"))
+        check_at_most(self, "n_clusters", self.n_clusters, len(X), "n_samples")
+        rng = check_random_state(self.random_state)
+        tol = self.tol * X.var(axis=0).mean()  # tol is relative to the data's spread
+        best = None
+        for _ in range(self._n_runs()):
+            if self.init == "k-means++":
+                start = kmeans_plusplus(X, self.n_clusters, rng)
+            else:
+                start = X[rng.choice(len(X), self.n_clusters, replace=False)]
+            run = lloyd(X, start, self.max_iter, tol)
+            if best is None or run[2] < best[2]:
+                best = run
+        self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_ = best
+        self.inertia_ = float(self.inertia_)
+        self._n_features_out = self.n_clusters
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The index of the nearest centre for each row of X."""
+        return assign(predict_input(self, X), self.cluster_centers_)[0]
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Distances from each row of X to every centre, (m, n_clusters)."""
+        return np.sqrt(squared_euclidean(predict_input(self, X), self.cluster_centers_))
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Minus the inertia of X under the fitted centres (higher is better)."""
+        return -float(assign(predict_input(self, X), self.cluster_centers_)[1].sum())
+
+
+def elbow(X: Any, k_values: Iterable[int], **kmeans_kwargs: Any) -> np.ndarray:
+    """The inertia of a KMeans fit for every k in `k_values` (plot it against k)."""
+    return np.array([KMeans(n_clusters=k, **kmeans_kwargs).fit(X).inertia_ for k in k_values])
+
+
+def elbow_point(k_values: Iterable[int], inertias: Iterable[float]) -> int:
+    """The k at the bend of the elbow curve.
+
+    Both axes are scaled to [0, 1]; the bend is the point farthest from the
+    chord joining the first and the last point of the curve.
+    """
+    k = np.asarray(list(k_values), dtype=np.float64)
+    j = np.asarray(list(inertias), dtype=np.float64)
+    x = (k - k[0]) / (k[-1] - k[0])
+    y = (j - j[-1]) / (j[0] - j[-1])
+    # the chord runs from (0, 1) to (1, 0): distance ∝ |x + y - 1|
+    return int(k[np.argmax(np.abs(x + y - 1))])

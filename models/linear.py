@@ -1,0 +1,184 @@
+"""Linear and polynomial regression: ŷ = x·w + b, fitted by least squares.
+
+The objective is the mean squared error over the n training rows,
+
+    L(w, b) = (1/n) Σ_i r_i²,   r_i = x_i·w + b - y_i   (the residual),
+
+and its gradient, by the chain rule (∂r_i/∂w = x_i, ∂r_i/∂b = 1):
+
+    ∂L/∂w = (2/n) Σ_i r_i x_i = (2/n) Xᵀr,      ∂L/∂b = (2/n) Σ_i r_i.
+
+solver="normal" sets that gradient to zero. With centred data (x - x̄, y - ȳ)
+b drops out and the condition is the normal equations XᵀX w = Xᵀy. Forming
+XᵀX squares the condition number of X, so instead the least-squares problem
+min ‖X w - y‖ is solved directly by `np.linalg.lstsq` (an SVD, LAPACK's gelsd;
+rank-deficient X gets the minimum-norm w), then b = ȳ - x̄·w. Float64 throughout.
+
+solver="gd" builds L as a graph of Tensor ops, ((X @ Wᵀ + b) - y)² → mean,
+and lets the shared loop (`models/_gradient_training.py`) minimise it: the
+engine backpropagates the graph, which computes exactly (2/n) Xᵀr, and the
+optimizer steps. Features and target are standardised first, z = (x - x̄)/s,
+t = (y - ȳ)/s_y, which makes the problem well conditioned without changing the
+fitted line: if t ≈ z·v + c then y ≈ x·w + b with
+
+    w = s_y v / s,      b = ȳ + s_y c - x̄·w.
+
+`loss_curve_` is therefore the MSE in units of Var(y) (≈ 1 - R² on the training rows).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.utils.metaestimators import available_if
+
+import tinygrad_edu.functional as F
+from models._gradient_training import GradientTrainedModel
+from models._validation import check_choice, check_positive_int, fit_input, predict_input
+from tinygrad_edu import Tensor, nn, no_grad
+from tinygrad_edu.data import PolynomialFeatures, StandardScaler
+
+SOLVERS = ("normal", "gd")
+
+
+def least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """(w, b) minimising ‖X w + b - y‖²: centre both, then an SVD least-squares solve."""
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    coef = np.linalg.lstsq(X - x_mean, y - y_mean, rcond=None)[0]
+    return coef, float(y_mean - x_mean @ coef)
+
+
+def _uses_gd(model: LinearRegression) -> bool:
+    return model.solver == "gd"
+
+
+class LinearRegression(RegressorMixin, GradientTrainedModel):
+    """Ordinary least squares, in closed form (solver="normal") or by gradient descent
+    (solver="gd", with the shared training vocabulary; see `_gradient_training`).
+
+    After fit: `coef_` (n_features,) and `intercept_`, in the units of the data,
+    whichever the solver.
+    """
+
+    def __init__(self, *, solver: str = "normal", optimizer: str = "sgd",
+                 lr: float | None = None, epochs: int = 2000, batch_size: int | None = None,
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 n_iter_no_change: int = 100, tol: float = 0.0, random_state: Any = None,
+                 verbose: bool = False):
+        self.solver = solver
+        self.optimizer = optimizer
+        self.lr = lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X: Any, y: Any) -> LinearRegression:
+        check_choice(self, "solver", self.solver, SOLVERS)
+        if self.solver == "gd":
+            self._check_training_parameters()
+        X, y = fit_input(self, X, y, y_numeric=True)
+        design = self._fit_design(X)
+        if self.solver == "normal":
+            self.coef_, self.intercept_ = least_squares(design, y)
+            return self
+        self.scaler_ = StandardScaler().fit(design)
+        self.y_mean_, self.y_scale_ = float(y.mean()), float(y.std()) or 1.0
+        self._train(self.scaler_.transform(design), self._targets(y), n_outputs=1)
+        weight = self.module_.weight.numpy()[0].astype(np.float64)
+        bias = float(self.module_.bias.numpy()[0])
+        self.coef_ = self.y_scale_ * weight / self.scaler_.scale_
+        self.intercept_ = (self.y_mean_ + self.y_scale_ * bias
+                           - float(self.scaler_.mean_ @ self.coef_))
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """ŷ = x·w + b for every row of X."""
+        design = self._design(predict_input(self, X))
+        with no_grad():
+            return (Tensor(design, dtype=np.float64) @ Tensor(self.coef_, dtype=np.float64)
+                    + self.intercept_).numpy()
+
+    # ---------------------------------------------- the columns the line is fitted on
+
+    def _fit_design(self, X: np.ndarray) -> np.ndarray:
+        return X
+
+    def _design(self, X: np.ndarray) -> np.ndarray:
+        return X
+
+    # ------------------------------------------------ the graph solver="gd" trains
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        return self.scaler_.transform(self._design(X))
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        return ((y - self.y_mean_) / self.y_scale_).reshape(-1, 1)
+
+    def _sample_loss(self, outputs: Tensor, targets: Tensor) -> Tensor:
+        return F.mse_loss(outputs, targets)
+
+    def _learning_rate(self, features: np.ndarray) -> float:
+        """lr, or by default 1/L for the smoothness constant L of the standardised MSE.
+
+        The Hessian of L(v, c) = mean((z·v + c - t)²) is 2 [ZᵀZ/n, 0; 0, 1] (the
+        columns of Z are centred, so v and c do not interact); its largest
+        eigenvalue is L = 2 max(λ_max(ZᵀZ/n), 1). A step of 1/L decreases the
+        loss at every iteration, and ZᵀZ/n is only (d, d), so L is cheap.
+        """
+        if self.lr is not None:
+            return self.lr
+        second_moment = features.T @ features / len(features)
+        return 1.0 / (2.0 * max(np.linalg.eigvalsh(second_moment)[-1], 1.0))
+
+    def _l2_strength(self, n_samples: int) -> float:
+        return 0.0
+
+    @available_if(_uses_gd)
+    def objective(self, X: Any, y: Any, module: nn.Module | None = None) -> Tensor:
+        """The standardised MSE on (X, y) as a graph (solver="gd" only: "normal" trains none)."""
+        return super().objective(X, y, module)
+
+    @available_if(_uses_gd)
+    def graph(self, X: Any, y: Any):
+        """The drawing of `objective(X, y)` (solver="gd" only)."""
+        return super().graph(X, y)
+
+
+class PolynomialRegression(LinearRegression):
+    """Linear regression on every product of the features up to `degree`:
+    for one feature x, ŷ = b + w₁x + w₂x² + … + w_d x^d.
+
+    The same as scikit-learn's `make_pipeline(PolynomialFeatures(degree), LinearRegression())`;
+    the expansion is `tinygrad_edu.data.PolynomialFeatures` (without its constant
+    column: the intercept plays that role), kept in `poly_`.
+    """
+
+    def __init__(self, degree: int = 2, *, solver: str = "normal", optimizer: str = "sgd",
+                 lr: float | None = None, epochs: int = 2000, batch_size: int | None = None,
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 n_iter_no_change: int = 100, tol: float = 0.0, random_state: Any = None,
+                 verbose: bool = False):
+        super().__init__(solver=solver, optimizer=optimizer, lr=lr, epochs=epochs,
+                         batch_size=batch_size, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction,
+                         n_iter_no_change=n_iter_no_change, tol=tol,
+                         random_state=random_state, verbose=verbose)
+        self.degree = degree
+
+    def fit(self, X: Any, y: Any) -> PolynomialRegression:
+        check_positive_int(self, "degree", self.degree)
+        return super().fit(X, y)
+
+    def _fit_design(self, X: np.ndarray) -> np.ndarray:
+        self.poly_ = PolynomialFeatures(self.degree, include_bias=False).fit(X)
+        return self.poly_.transform(X)
+
+    def _design(self, X: np.ndarray) -> np.ndarray:
+        return self.poly_.transform(X)

@@ -1,0 +1,126 @@
+"""Logistic regression: class probabilities from linear scores.
+
+Two classes (y ∈ {0, 1}): one score z = x·w + b and P(y = 1 | x) = σ(z) = 1/(1 + e⁻ᶻ).
+The per-sample loss is the binary cross-entropy of σ(z), written in the form
+that never overflows (`F.binary_cross_entropy_with_logits`):
+
+    ℓ = -[y log σ(z) + (1 - y) log(1 - σ(z))] = softplus(z) - y z,
+    dℓ/dz = σ(z) - y                     (softplus' = σ).
+
+K > 2 classes (multinomial): scores z = W x + b ∈ ℝᴷ, probabilities p = softmax(z),
+and the cross-entropy (`F.cross_entropy`, i.e. log_softmax then pick):
+
+    ℓ = -log p_y = logsumexp(z) - z_y,   dℓ/dz_k = p_k - [k = y].
+
+Either way, with the chain rule through z = W x + b, ∂ℓ/∂W = (p - onehot(y)) xᵀ
+and ∂ℓ/∂b = p - onehot(y): "prediction minus truth, times the input".
+
+The penalty is scikit-learn's. Its objective is ½‖W‖² + C Σ_i ℓ_i; dividing by
+the positive constant C n changes the value but not the minimiser, and gives
+the shared form (mean loss + λ/2 ‖W‖², see `_gradient_training`) with λ = 1/(C n):
+
+    J = (1/n) Σ_i ℓ_i + ‖W‖² / (2 C n),     ∂J/∂W = (1/n) Σ_i (p_i - onehot(y_i)) x_iᵀ + W / (C n).
+
+C = inf switches the penalty off. As in scikit-learn the multinomial model keeps
+all K rows of W (the penalty makes them identifiable) and b is not penalised.
+
+The graph the engine differentiates: X → matmul Wᵀ → add b → (softplus - y·z | log_softmax →
+pick) → mean → add ½λ Σ W² → J.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+
+import tinygrad_edu.functional as F
+from models._gradient_training import (
+    CPenaltyMixin,
+    GradientTrainedModel,
+    class_codes,
+    fit_classes,
+)
+from models._validation import fit_input
+from tinygrad_edu import Tensor, concatenate, no_grad
+
+
+class LogisticOutputMixin(ClassifierMixin):
+    """The output layer of a probabilistic classifier, shared by LogisticRegression
+    and MLPClassifier: one logit and a sigmoid for two classes, K logits and a
+    softmax for K classes; labels of any sortable type (ints, strings)."""
+
+    def _fit_classes(self, y: np.ndarray) -> int:
+        """Set `classes_`; the number of outputs the module needs (1 for two classes)."""
+        self.classes_, _ = fit_classes(self, y)
+        return 1 if len(self.classes_) == 2 else len(self.classes_)
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        """0/1 as a float column for two classes; class indices for K classes."""
+        codes = class_codes(self, y)
+        return codes.astype(np.float64).reshape(-1, 1) if len(self.classes_) == 2 else codes
+
+    def _sample_loss(self, outputs: Tensor, targets: Tensor) -> Tensor:
+        if outputs.shape[1] == 1:
+            return F.binary_cross_entropy_with_logits(outputs, targets)
+        return F.cross_entropy(outputs, targets)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The logits: z of shape (n,) for two classes (> 0 means classes_[1]), else (n, K)."""
+        scores = self._outputs(X)
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """log P(class | x), (n, K): [log σ(-z), log σ(z)] or log_softmax(z)."""
+        with no_grad():
+            z = Tensor(self._outputs(X), dtype=np.float64)
+            if z.shape[1] == 1:
+                return concatenate([F.log_sigmoid(-z), F.log_sigmoid(z)], axis=1).numpy()
+            return F.log_softmax(z, axis=1).numpy()
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """P(class | x), (n, K), each row summing to 1."""
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class: z > 0 for two classes, argmax z for K."""
+        scores = self._outputs(X)
+        if scores.shape[1] == 1:
+            return self.classes_[(scores[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+
+class LogisticRegression(LogisticOutputMixin, CPenaltyMixin, GradientTrainedModel):
+    """L2-regularised logistic regression (binary or multinomial) with scikit-learn's `C`,
+    trained by the shared loop (full-batch Adam by default).
+
+    After fit: `classes_`, `coef_` (1, d) for two classes or (K, d), `intercept_`.
+    """
+
+    def __init__(self, C: float = 1.0, *, optimizer: str = "adam", lr: float = 0.05,
+                 epochs: int = 2000, batch_size: int | None = None,
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 n_iter_no_change: int = 20, tol: float = 1e-7, random_state: Any = None,
+                 verbose: bool = False):
+        self.C = C
+        self.optimizer = optimizer
+        self.lr = lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X: Any, y: Any) -> LogisticRegression:
+        self._check_C()
+        self._check_training_parameters()
+        X, y = fit_input(self, X, y)
+        n_outputs = self._fit_classes(y)
+        self._train(X, self._targets(y), n_outputs)
+        self.coef_ = self.module_.weight.numpy().astype(np.float64)
+        self.intercept_ = self.module_.bias.numpy().astype(np.float64)
+        return self

@@ -1,0 +1,164 @@
+"""k-nearest neighbours: predict from the k training points closest to a query.
+
+For a query x, let N_k(x) be the indices of the k training rows nearest to x
+under the Minkowski distance
+
+    d_p(x, z) = (Σ_f |x_f - z_f|^p)^(1/p)        (p = 2 Euclidean, p = 1 Manhattan).
+
+Classifier: P(c | x) = Σ_{i ∈ N_k(x)} w_i [y_i = c] / Σ_{i ∈ N_k(x)} w_i, predict argmax_c.
+Regressor:  ŷ(x) = Σ_{i ∈ N_k(x)} w_i y_i / Σ_{i ∈ N_k(x)} w_i.
+Weights are w_i = 1 ("uniform") or w_i = 1 / d_p(x, z_i) ("distance"; a query
+that coincides with training points gets weight 1 on those points only).
+
+There is no training: `fit` stores the data. A query batch of m rows against n
+training rows costs O(m·n·d) time, done in row chunks of O(n) memory each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from models._distance import (
+    minkowski_to_own_rows,
+    reduced_distances,
+    row_chunks,
+    squared_norms,
+)
+from models._validation import (
+    check_at_most,
+    check_choice,
+    check_positive_int,
+    encode_classes,
+    fit_input,
+    predict_input,
+)
+
+
+def smallest_k(D: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the k smallest entries in each row of D, ordered by (value, index).
+
+    `argpartition` finds k candidates in O(n) per row but picks arbitrarily among
+    entries tied with the k-th smallest. scikit-learn's brute-force search keeps
+    the lowest training indices among such ties, as a stable sort would, so rows
+    with a tie at the boundary are redone with a stable argsort.
+    """
+    if k < D.shape[1]:
+        candidates = np.argpartition(D, k - 1, axis=1)[:, :k]
+        kth = np.take_along_axis(D, candidates, axis=1).max(axis=1, keepdims=True)
+        for row in np.flatnonzero((kth >= D).sum(axis=1) > k):
+            candidates[row] = np.argsort(D[row], kind="stable")[:k]
+    else:
+        candidates = np.tile(np.arange(D.shape[1]), (D.shape[0], 1))
+    candidates.sort(axis=1)  # by index first, so the stable sort below breaks ties by index
+    order = np.argsort(np.take_along_axis(D, candidates, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(candidates, order, axis=1)
+
+
+def neighbor_weights(distances: np.ndarray, weights: str) -> np.ndarray:
+    """w = 1 (uniform) or 1/d (distance); rows with a zero distance weigh only those points."""
+    if weights == "uniform":
+        return np.ones_like(distances)
+    with np.errstate(divide="ignore"):
+        inverse = 1.0 / distances
+    exact = distances == 0
+    return np.where(exact.any(axis=1, keepdims=True), exact.astype(float), inverse)
+
+
+class _KNeighbors(BaseEstimator):
+    """Shared fit and neighbour search for the classifier and the regressor."""
+
+    def __init__(
+        self,
+        n_neighbors: int = 5,
+        *,
+        weights: str = "uniform",
+        metric: str = "minkowski",
+        p: float = 2,
+    ):
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.metric = metric
+        self.p = p
+
+    def _check_params(self) -> None:
+        check_positive_int(self, "n_neighbors", self.n_neighbors)
+        check_choice(self, "weights", self.weights, ("uniform", "distance"))
+        check_choice(self, "metric", self.metric, ("euclidean", "manhattan", "minkowski"))
+        if self.metric == "minkowski" and not self.p >= 1:
+            raise ValueError(f"{type(self).__name__}: p must be >= 1, got {self.p!r}")
+
+    def _power(self) -> float:
+        """The Minkowski exponent of the chosen metric."""
+        return {"euclidean": 2, "manhattan": 1}.get(self.metric, self.p)
+
+    def _store(self, X: np.ndarray, y: np.ndarray) -> None:
+        self._check_params()
+        self._fit_X = X
+        self._fit_norms = squared_norms(X)  # ||z||² of every training row, reused per query
+        self._y = y
+        self.n_samples_fit_ = X.shape[0]
+
+    def kneighbors(
+        self, X: Any, n_neighbors: int | None = None, return_distance: bool = True
+    ) -> tuple[np.ndarray, np.ndarray] | np.ndarray:
+        """(distances, indices) of the `n_neighbors` training rows nearest to each row of X.
+
+        Both are (n_queries, n_neighbors), nearest first; ties go to the lower index.
+        The ranking uses the cheap reduced distance; the k winners' distances are
+        then recomputed directly from the differences.
+        """
+        X = predict_input(self, X)
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        check_positive_int(self, "n_neighbors", k)
+        check_at_most(self, "n_neighbors", k, self.n_samples_fit_, "n_samples_fit")
+        p = self._power()
+        indices = np.empty((len(X), k), dtype=np.intp)
+        distances = np.empty((len(X), k))
+        for rows in row_chunks(len(X), self.n_samples_fit_):
+            reduced = reduced_distances(X[rows], self._fit_X, p, B_norms=self._fit_norms)
+            indices[rows] = smallest_k(reduced, k)
+            distances[rows] = minkowski_to_own_rows(X[rows], self._fit_X[indices[rows]], p)
+        return (distances, indices) if return_distance else indices
+
+    def _neighbors_and_weights(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        distances, indices = self.kneighbors(X)
+        return indices, neighbor_weights(distances, self.weights)
+
+
+class KNeighborsClassifier(ClassifierMixin, _KNeighbors):
+    """Vote among the k nearest training points (scikit-learn's brute-force search)."""
+
+    def fit(self, X: Any, y: Any) -> KNeighborsClassifier:
+        X, y = fit_input(self, X, y)
+        self.classes_, codes = encode_classes(y)
+        self._store(X, codes)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """P(c | x): the weighted share of class c among the k neighbours."""
+        indices, weights = self._neighbors_and_weights(X)
+        votes = np.zeros((len(indices), len(self.classes_)))
+        np.add.at(votes, (np.arange(len(indices))[:, None], self._y[indices]), weights)
+        return votes / votes.sum(axis=1, keepdims=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The class with the largest vote; a tie goes to the first class in `classes_`."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+class KNeighborsRegressor(RegressorMixin, _KNeighbors):
+    """Average the targets of the k nearest training points."""
+
+    def fit(self, X: Any, y: Any) -> KNeighborsRegressor:
+        X, y = fit_input(self, X, y, y_numeric=True)
+        self._store(X, y.astype(np.float64))
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """ŷ = Σ w_i y_i / Σ w_i over the k neighbours."""
+        indices, weights = self._neighbors_and_weights(X)
+        return (weights * self._y[indices]).sum(axis=1) / weights.sum(axis=1)

@@ -1,0 +1,77 @@
+"""KMeans and agglomerative clustering against scikit-learn on the Mall Customers data."""
+
+import numpy as np
+import pytest
+from sklearn import cluster as sk
+from sklearn.metrics import adjusted_rand_score
+
+from models import AgglomerativeClustering, KMeans
+from models.agglomerative import linkage_matrix, plot_dendrogram
+from models.kmeans import elbow, elbow_point
+
+
+def test_kmeans_inertia_within_one_percent(mall):
+    ours = KMeans(n_clusters=5, n_init=10, random_state=0).fit(mall)
+    ref = sk.KMeans(n_clusters=5, n_init=10, random_state=0).fit(mall)
+    assert abs(ours.inertia_ - ref.inertia_) <= 0.01 * ref.inertia_
+    assert ours.inertia_ == pytest.approx(44448.4554, rel=1e-6)
+    assert adjusted_rand_score(ours.labels_, ref.labels_) == 1.0
+    np.testing.assert_array_equal(ours.predict(mall), ours.labels_)
+    assert ours.transform(mall).shape == (200, 5)
+
+
+def test_elbow_bends_at_five(mall):
+    ks = range(1, 11)
+    inertias = elbow(mall, ks, n_init=10, random_state=0)
+    assert np.all(np.diff(inertias) < 0)
+    assert elbow_point(ks, inertias) == 5
+
+
+@pytest.mark.parametrize("linkage", ["ward", "complete", "average", "single"])
+def test_agglomerative_labels_identical(mall, linkage):
+    ours = AgglomerativeClustering(n_clusters=5, linkage=linkage).fit(mall)
+    ref = sk.AgglomerativeClustering(n_clusters=5, linkage=linkage).fit(mall)
+    assert adjusted_rand_score(ours.labels_, ref.labels_) == 1.0
+
+
+@pytest.mark.parametrize("linkage", ["ward", "complete", "average", "single"])
+def test_merge_heights_match_sklearn_without_ties(linkage):
+    """On tie-free data the whole dendrogram is unique: every merge height agrees."""
+    X = np.random.RandomState(0).randn(40, 3)
+    ours = AgglomerativeClustering(n_clusters=3, linkage=linkage).fit(X)
+    ref = sk.AgglomerativeClustering(n_clusters=3, linkage=linkage, compute_distances=True).fit(X)
+    np.testing.assert_allclose(ours.distances_, ref.distances_, rtol=1e-12)
+
+
+def test_distance_threshold_and_dendrogram(mall, tmp_path):
+    model = AgglomerativeClustering(n_clusters=None, distance_threshold=200.0).fit(mall)
+    ref = sk.AgglomerativeClustering(n_clusters=None, distance_threshold=200.0).fit(mall)
+    assert model.n_clusters_ == ref.n_clusters_ == 5
+    Z = linkage_matrix(model)
+    assert Z.shape == (199, 4) and Z[-1, 3] == 200
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    drawn = plot_dendrogram(model, ax=ax, truncate_mode="lastp", p=5)
+    assert len(drawn["ivl"]) == 5
+    fig.savefig(tmp_path / "dendrogram.png")
+    plt.close(fig)
+
+
+def test_bad_input():
+    X = np.arange(8.0).reshape(4, 2)
+    with pytest.raises(ValueError, match="KMeans: expected n_clusters <= n_samples, but "
+                                         "n_clusters = 5 and n_samples = 4"):
+        KMeans(n_clusters=5).fit(X)
+    with pytest.raises(ValueError, match="AgglomerativeClustering: expected n_clusters <= "
+                                         "n_samples"):
+        AgglomerativeClustering(n_clusters=5).fit(X)
+    with pytest.raises(ValueError, match="give exactly one of n_clusters and distance_threshold"):
+        AgglomerativeClustering(n_clusters=2, distance_threshold=1.0).fit(X)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        KMeans(n_clusters=2).fit(np.array([[np.nan, 1.0], [1.0, 2.0], [0.0, 0.0]]))
+    with pytest.raises(ValueError, match="X has 3 features, but KMeans is expecting 2"):
+        KMeans(n_clusters=2).fit(X).predict(np.ones((1, 3)))

@@ -1,0 +1,270 @@
+"""What every gradient-trained model shares: scikit-learn's estimator contract, input
+checks, the training vocabulary, the objective's gradient and its drawing."""
+
+from __future__ import annotations
+
+import copy
+
+import graphviz
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_blobs
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from models.linear import LinearRegression, PolynomialRegression
+from models.logistic import LogisticRegression
+from models.mlp import MLPClassifier, MLPRegressor
+from models.svm import SVC, SVR, LinearSVC
+from tinygrad_edu.gradcheck import gradcheck
+
+# Small and quick instances: the checks fit each one dozens of times on tiny data.
+# No check is skipped by us; scikit-learn itself skips the array-API check (needs
+# SCIPY_ARRAY_API) and the pandas checks when pandas is not installed.
+FAST = dict(epochs=60, random_state=0)
+CHECKED = [
+    LinearRegression(),
+    LinearRegression(solver="gd", **FAST),
+    PolynomialRegression(degree=2),
+    LogisticRegression(lr=0.1, **FAST),
+    MLPClassifier(hidden_layer_sizes=(8,), lr=0.01, **FAST),
+    MLPRegressor(hidden_layer_sizes=(8,), lr=0.01, early_stopping=True, **FAST),
+    LinearSVC(lr=0.05, **FAST),
+    SVC(lr=0.05, **FAST),
+    SVR(lr=0.05, **FAST),
+]
+
+
+@parametrize_with_checks(CHECKED)
+def test_sklearn_estimator_contract(estimator, check):
+    check(estimator)
+
+
+CLASSIFIERS = [
+    LogisticRegression(lr=0.1, **FAST),
+    MLPClassifier(hidden_layer_sizes=(6,), lr=0.01, **FAST),
+    LinearSVC(lr=0.05, **FAST),
+    SVC(lr=0.05, **FAST),
+]
+REGRESSORS = [
+    LinearRegression(),
+    LinearRegression(solver="gd", **FAST),
+    PolynomialRegression(degree=2),
+    MLPRegressor(hidden_layer_sizes=(6,), lr=0.01, **FAST),
+    SVR(lr=0.05, **FAST),
+]
+TRAINED = [m for m in CLASSIFIERS + REGRESSORS if getattr(m, "solver", "gd") == "gd"]
+
+
+def name(model) -> str:
+    return type(model).__name__ + ("" if getattr(model, "solver", "gd") == "gd" else "-normal")
+
+
+@pytest.fixture
+def blobs():
+    X, y = make_blobs(n_samples=60, centers=3, n_features=3, random_state=0)
+    return StandardScaler().fit_transform(X), y
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.fixture
+def model(request):
+    """A fresh clone of the parametrized instance (pytest shares the instance across tests)."""
+    return clone(request.param)
+
+
+@pytest.mark.parametrize("model", CLASSIFIERS + REGRESSORS, ids=name, indirect=True)
+class TestBadInput:
+    def test_nan_and_inf_are_rejected(self, model, blobs):
+        X, y = blobs
+        for bad in (np.nan, np.inf):
+            X_bad = X.copy()
+            X_bad[3, 1] = bad
+            with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+                model.fit(X_bad, y)
+        model.fit(X, y)
+        X_bad = X.copy()
+        X_bad[0, 0] = np.nan
+        with pytest.raises(ValueError, match="Input X contains NaN"):
+            model.predict(X_bad)
+
+    def test_wrong_feature_count_at_predict(self, model, blobs):
+        X, y = blobs
+        model.fit(X, y)
+        message = f"X has 2 features, but {type(model).__name__} is expecting 3 features"
+        with pytest.raises(ValueError, match=message):
+            model.predict(X[:, :2])
+
+    def test_one_dimensional_X(self, model, blobs):
+        X, y = blobs
+        with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+            model.fit(X[:, 0], y)
+
+    def test_empty_X(self, model):
+        with pytest.raises(ValueError, match="0 sample"):
+            model.fit(np.empty((0, 3)), np.empty(0))
+
+    def test_predict_before_fit(self, model, blobs):
+        with pytest.raises(NotFittedError):
+            model.predict(blobs[0])
+
+
+@pytest.mark.parametrize("model", CLASSIFIERS, ids=name, indirect=True)
+class TestLabels:
+    def test_a_single_class_is_an_error(self, model, blobs):
+        X, _ = blobs
+        message = f"{type(model).__name__}: needs samples of at least 2 classes.*'only'"
+        with pytest.raises(ValueError, match=message):
+            model.fit(X, np.full(len(X), "only"))
+
+    def test_string_labels(self, model, blobs):
+        X, y = blobs
+        names = np.array(["setosa", "versicolor", "virginica"])[y]
+        model.fit(X, names)
+        assert list(model.classes_) == ["setosa", "versicolor", "virginica"]
+        assert set(model.predict(X)) <= set(names)
+        assert model.score(X, names) > 0.9
+
+    def test_continuous_targets_are_rejected(self, model, blobs):
+        X, _ = blobs
+        with pytest.raises(ValueError, match="Unknown label type"):
+            model.fit(X, np.linspace(0, 1, len(X)))
+
+    def test_graph_of_unknown_labels(self, model, blobs):
+        X, y = blobs
+        model.fit(X, y)
+        with pytest.raises(ValueError, match=r"labels \[7\] that were not in fit's classes"):
+            model.objective(X, np.where(y == 0, 7, y))
+
+
+@pytest.mark.parametrize("model", [LogisticRegression(), MLPRegressor(), SVC(), SVR()], ids=name,
+                         indirect=True)
+@pytest.mark.parametrize("field, value, message", [
+    ("optimizer", "newton", "optimizer must be one of"),
+    ("lr", -1.0, "lr must be > 0"),
+    ("epochs", 0, "epochs must be an int >= 1"),
+    ("batch_size", 0, "batch_size must be an int >= 1"),
+    ("validation_fraction", 1.5, r"validation_fraction must be in \(0, 1\)"),
+])
+def test_bad_training_parameters(model, field, value, message, blobs):
+    model.set_params(**{field: value})
+    with pytest.raises(ValueError, match=f"{type(model).__name__}: {message}"):
+        model.fit(*blobs)
+    assert not hasattr(model, "n_features_in_"), "the check must come before any state change"
+
+
+@pytest.mark.parametrize("model, field, value, message", [
+    (LinearRegression(), "solver", "qr", "solver must be one of"),
+    (PolynomialRegression(), "degree", 0, "degree must be an int >= 1"),
+    (LogisticRegression(), "C", 0.0, "C must be > 0"),
+    (LinearSVC(), "loss", "log", "loss must be one of"),
+    (SVC(), "kernel", "sigmoid", "kernel must be one of"),
+    (SVC(), "gamma", -1.0, "gamma must be 'scale', 'auto' or > 0"),
+    (SVR(), "epsilon", -0.1, "epsilon must be >= 0"),
+    (MLPClassifier(), "activation", "softsign", "activation must be one of"),
+    (MLPClassifier(), "hidden_layer_sizes", (10, 0), "every hidden layer size must be"),
+    (MLPRegressor(), "alpha", -1.0, "alpha must be >= 0"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_bad_model_parameters(model, field, value, message, blobs):
+    model = clone(model).set_params(**{field: value})
+    with pytest.raises(ValueError, match=f"{type(model).__name__}: {message}"):
+        model.fit(*blobs)
+
+
+# ------------------------------------------------------------- the vocabulary
+
+
+@pytest.mark.parametrize("model", TRAINED, ids=name, indirect=True)
+def test_training_objective_gradcheck(model, blobs):
+    """The engine's gradient of the objective each model trains (data loss + penalty),
+    w.r.t. every parameter, agrees with central differences in float64."""
+    X, y = blobs[0][:20], blobs[1][:20]
+    model.set_params(epochs=5).fit(X, y)
+    module = copy.deepcopy(model.module_)
+    parameters = list(module.parameters())
+    for p in parameters:
+        p.data = p.data.astype(np.float64)
+    assert gradcheck(lambda *_: model.objective(X, y, module=module), parameters)
+
+
+@pytest.mark.parametrize("model", TRAINED, ids=name, indirect=True)
+def test_graph_draws_the_objective(model, blobs):
+    model.fit(*blobs)
+    drawing = model.graph(*blobs)
+    assert isinstance(drawing, graphviz.Digraph)
+    assert "matmul" in drawing.source and "weight" in drawing.source
+    assert all(p.grad is None for p in model.module_.parameters()), "graph() leaves no grads"
+
+
+def test_graph_shows_the_loss_ops(blobs):
+    X, y = blobs
+    source = LogisticRegression(**FAST).fit(X, y).graph(X, y).source
+    for op in ("matmul", "log_softmax", "getitem", "sum", "mul"):  # scores, CE, penalty
+        assert f'label="{op}' in source or f"label={op}" in source
+
+
+def test_normal_equations_train_no_graph(blobs):
+    X, y = blobs[0], blobs[0][:, 0]
+    model = LinearRegression().fit(X, y)
+    assert not hasattr(model, "graph") and not hasattr(model, "loss_curve_")
+
+
+@pytest.mark.parametrize("model", TRAINED, ids=name)
+def test_same_random_state_same_model(model, blobs):
+    first = clone(model).set_params(random_state=3).fit(*blobs)
+    second = clone(model).set_params(random_state=3).fit(*blobs)
+    np.testing.assert_array_equal(first.loss_curve_, second.loss_curve_)
+    for a, b in zip(first.module_.parameters(), second.module_.parameters()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_training_is_float32_and_the_loss_goes_down(blobs):
+    model = MLPClassifier(hidden_layer_sizes=(5,), lr=0.05, **FAST).fit(*blobs)
+    assert all(p.dtype == np.float32 for p in model.module_.parameters())
+    assert model.n_iter_ == len(model.loss_curve_) <= 60
+    assert model.loss_curve_[-1] < 0.5 * model.loss_curve_[0]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "adamw", "rmsprop"])
+def test_every_optimizer_trains(optimizer, blobs):
+    lr = {"sgd": 0.5, "momentum": 0.1}.get(optimizer, 0.05)
+    model = LogisticRegression(optimizer=optimizer, lr=lr, epochs=100, random_state=0)
+    assert model.fit(*blobs).score(*blobs) > 0.95
+
+
+def test_mini_batches_and_the_convergence_rule(blobs):
+    X, y = blobs
+    model = LogisticRegression(batch_size=16, epochs=500, tol=1e-3, n_iter_no_change=3,
+                               random_state=0).fit(X, y)
+    assert model.n_iter_ < 500, "stops once the epoch loss stops improving by tol"
+    best = min(model.loss_curve_[:-3])
+    assert all(loss >= best - 1e-3 for loss in model.loss_curve_[-3:])
+
+
+def test_early_stopping_keeps_the_best_validation_epoch(blobs):
+    X, y = blobs
+    model = MLPClassifier(hidden_layer_sizes=(8,), early_stopping=True, validation_fraction=0.2,
+                          n_iter_no_change=5, lr=0.05, epochs=300, random_state=0).fit(X, y)
+    curve = model.validation_loss_curve_
+    assert len(curve) == model.n_iter_ < 300
+    best_before = min(curve[:-5])
+    assert all(loss >= best_before - model.tol for loss in curve[-5:])  # 5 epochs, no gain
+
+
+def test_verbose_shows_a_progress_bar(blobs, capsys):
+    LogisticRegression(epochs=3, verbose=True, random_state=0).fit(*blobs)
+    assert "epoch 3/3" in capsys.readouterr().err
+
+
+def test_usable_in_pipeline_and_grid_search(blobs):
+    X, y = blobs
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(epochs=100, random_state=0))
+    search = GridSearchCV(pipeline, {"logisticregression__C": [0.01, 1.0]}, cv=3).fit(X, y)
+    assert search.best_params_["logisticregression__C"] == 1.0
+    assert search.score(X, y) > 0.95

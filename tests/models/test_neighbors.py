@@ -1,0 +1,99 @@
+"""k-NN: identical predictions to scikit-learn's brute-force search on real data."""
+
+import numpy as np
+import pytest
+from sklearn import neighbors as sk
+
+from models import KNeighborsClassifier, KNeighborsRegressor
+from models.neighbors import smallest_k
+
+SETTINGS = [
+    dict(n_neighbors=5),
+    dict(n_neighbors=5, weights="distance"),
+    dict(n_neighbors=1),
+    dict(n_neighbors=7, metric="manhattan"),
+    dict(n_neighbors=4, metric="minkowski", p=3),
+]
+
+
+@pytest.mark.parametrize("params", SETTINGS, ids=str)
+def test_social_ads_predictions_identical(social_ads, params):
+    X_train, X_test, y_train, _ = social_ads
+    ours = KNeighborsClassifier(**params).fit(X_train, y_train)
+    ref = sk.KNeighborsClassifier(algorithm="brute", **params).fit(X_train, y_train)
+    np.testing.assert_array_equal(ours.predict(X_test), ref.predict(X_test))
+    np.testing.assert_allclose(ours.predict_proba(X_test), ref.predict_proba(X_test), atol=1e-12)
+
+
+def test_social_ads_default_accuracy(social_ads):
+    """The course's k-NN (k=5, Euclidean) reaches 93% on this split."""
+    X_train, X_test, y_train, y_test = social_ads
+    assert KNeighborsClassifier().fit(X_train, y_train).score(X_test, y_test) == 0.93
+
+
+@pytest.mark.parametrize("params", [dict(n_neighbors=3), dict(n_neighbors=5, weights="distance"),
+                                    dict(n_neighbors=3, metric="manhattan")], ids=str)
+def test_mnist_subset_predictions_identical(mnist_subset, params):
+    X_train, X_test, y_train, _ = mnist_subset
+    ours = KNeighborsClassifier(**params).fit(X_train, y_train)
+    ref = sk.KNeighborsClassifier(algorithm="brute", **params).fit(X_train, y_train)
+    np.testing.assert_array_equal(ours.predict(X_test), ref.predict(X_test))
+
+
+def test_kneighbors_matches_sklearn(mnist_subset):
+    X_train, X_test, y_train, _ = mnist_subset
+    ours = KNeighborsClassifier(n_neighbors=4).fit(X_train, y_train)
+    ref = sk.KNeighborsClassifier(n_neighbors=4, algorithm="brute").fit(X_train, y_train)
+    dist, ind = ours.kneighbors(X_test[:100])
+    ref_dist, ref_ind = ref.kneighbors(X_test[:100])
+    np.testing.assert_allclose(dist, ref_dist, rtol=1e-9)
+    np.testing.assert_array_equal(ind, ref_ind)
+
+
+def test_regressor_matches_sklearn(power_plant):
+    """Predict the plant's output PE from (AT, V, AP, RH), first 2,000 rows."""
+    X_train, X_test, y_train, _ = power_plant
+    for weights in ("uniform", "distance"):
+        ours = KNeighborsRegressor(n_neighbors=5, weights=weights).fit(X_train, y_train)
+        ref = sk.KNeighborsRegressor(n_neighbors=5, weights=weights, algorithm="brute")
+        ref.fit(X_train, y_train)
+        np.testing.assert_array_equal(ours.kneighbors(X_test)[1], ref.kneighbors(X_test)[1])
+        # Same neighbours; 1/d weights differ in the last bits because scikit-learn's
+        # distances come from the ||a||² - 2ab + ||b||² expansion and ours are direct.
+        np.testing.assert_allclose(ours.predict(X_test), ref.predict(X_test), rtol=1e-9)
+
+
+def test_ties_go_to_the_lower_training_index():
+    D = np.array([[3.0, 1.0, 2.0, 1.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(smallest_k(D, 3), [[1, 3, 2]])
+    np.testing.assert_array_equal(smallest_k(D, 6), [[1, 3, 2, 4, 5, 0]])
+
+
+def test_string_labels_and_chunked_queries(monkeypatch):
+    """Queries split over many chunks give the same answer as one block."""
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(60, 3), np.where(rng.rand(60) > 0.5, "yes", "no")
+    whole = KNeighborsClassifier(n_neighbors=3).fit(X, y).predict(X)
+    monkeypatch.setattr("models._distance.CHUNK_BYTES", 8 * 60 * 7)  # 7 rows per chunk
+    from models import _distance
+
+    chunks = list(_distance.row_chunks(60, 60, _distance.CHUNK_BYTES))
+    assert len(chunks) == 9
+    np.testing.assert_array_equal(KNeighborsClassifier(n_neighbors=3).fit(X, y).predict(X), whole)
+    assert set(whole) == {"yes", "no"}
+
+
+def test_bad_input():
+    X, y = np.arange(10.0).reshape(5, 2), np.array([0, 1, 0, 1, 0])
+    model = KNeighborsClassifier(n_neighbors=6).fit(X, y)
+    with pytest.raises(ValueError, match="KNeighborsClassifier: expected n_neighbors <= "
+                                         "n_samples_fit, but n_neighbors = 6"):
+        model.predict(X)
+    model = KNeighborsClassifier(n_neighbors=3).fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features, but KNeighborsClassifier is "
+                                         "expecting 2 features"):
+        model.predict(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        KNeighborsClassifier().fit(np.array([[np.nan, 1.0]] * 6), [0, 1] * 3)
+    with pytest.raises(ValueError, match="KNeighborsRegressor: weights must be one of"):
+        KNeighborsRegressor(weights="gaussian").fit(X, y)

@@ -1,0 +1,109 @@
+"""Decision trees and random forests against scikit-learn on real data."""
+
+import graphviz
+import numpy as np
+import pytest
+from sklearn import ensemble, tree
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from models import (
+    DecisionTreeClassifier,
+    DecisionTreeRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from models.tree import export_graphviz, export_text
+
+
+def correct(model, X, y) -> int:
+    return int((model.predict(X) == y).sum())
+
+
+@pytest.mark.parametrize("criterion", ["gini", "entropy"])
+def test_full_tree_social_ads(social_ads, criterion):
+    X_train, X_test, y_train, y_test = social_ads
+    ours = DecisionTreeClassifier(criterion=criterion, random_state=0).fit(X_train, y_train)
+    ref = tree.DecisionTreeClassifier(criterion=criterion, random_state=0).fit(X_train, y_train)
+    np.testing.assert_array_equal(ours.predict(X_train), ref.predict(X_train))
+    assert abs(correct(ours, X_test, y_test) - correct(ref, X_test, y_test)) <= 0.01 * len(y_test)
+
+
+def test_full_tree_churn(churn):
+    X_train, X_test, y_train, y_test = churn
+    ours = DecisionTreeClassifier(random_state=0).fit(X_train, y_train)
+    ref = tree.DecisionTreeClassifier(random_state=0).fit(X_train, y_train)
+    np.testing.assert_array_equal(ours.predict(X_train), ref.predict(X_train))
+    assert abs(correct(ours, X_test, y_test) - correct(ref, X_test, y_test)) <= 0.01 * len(y_test)
+
+
+def test_shallow_tree_is_sklearns_tree(social_ads):
+    """With no ties to break, a depth-3 tree is the same tree: same text, importances."""
+    X_train, X_test, y_train, _ = social_ads
+    ours = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X_train, y_train)
+    ref = tree.DecisionTreeClassifier(max_depth=3, random_state=0).fit(X_train, y_train)
+    names = ["Age", "EstimatedSalary"]
+    assert export_text(ours, names) == tree.export_text(ref, feature_names=names)
+    np.testing.assert_allclose(ours.feature_importances_, ref.feature_importances_, rtol=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X_test), ref.predict_proba(X_test), rtol=1e-12)
+    graph = export_graphviz(ours, names)
+    assert isinstance(graph, graphviz.Digraph)
+    assert graph.source.count("->") == 2 * (ours.get_n_leaves() - 1)
+
+
+def test_regression_tree_power_plant(power_plant):
+    X_train, X_test, y_train, y_test = power_plant
+    ours = DecisionTreeRegressor(max_depth=6, min_samples_leaf=5, random_state=0)
+    ref = tree.DecisionTreeRegressor(max_depth=6, min_samples_leaf=5, random_state=0)
+    ours.fit(X_train, y_train)
+    ref.fit(X_train, y_train)
+    np.testing.assert_allclose(ours.predict(X_test), ref.predict(X_test), rtol=1e-9)
+    # the same splits (node numbering differs: we number both children at once)
+    assert ours.tree_.node_count == ref.tree_.node_count
+    inner, ref_inner = ours.tree_.feature >= 0, ref.tree_.feature >= 0
+    np.testing.assert_allclose(np.sort(ours.tree_.threshold[inner]),
+                               np.sort(ref.tree_.threshold[ref_inner]), rtol=1e-6)
+
+
+def test_random_forest_churn(churn):
+    """2,500 test rows: 2 points is 50 rows, well above seed-to-seed noise."""
+    X_train, X_test, y_train, y_test = churn
+    ours = RandomForestClassifier(n_estimators=20, oob_score=True, random_state=0)
+    ref = ensemble.RandomForestClassifier(n_estimators=20, oob_score=True, random_state=0)
+    ours.fit(X_train, y_train)
+    ref.fit(X_train, y_train)
+    assert abs(ours.score(X_test, y_test) - ref.score(X_test, y_test)) <= 0.02
+    assert abs(ours.oob_score_ - ref.oob_score_) <= 0.02
+    assert np.argmax(ours.feature_importances_) == np.argmax(ref.feature_importances_)
+
+
+def test_random_forest_regressor_power_plant(power_plant):
+    X_train, X_test, y_train, y_test = power_plant
+    ours = RandomForestRegressor(n_estimators=20, oob_score=True, random_state=0)
+    ref = ensemble.RandomForestRegressor(n_estimators=20, oob_score=True, random_state=0)
+    ours.fit(X_train, y_train)
+    ref.fit(X_train, y_train)
+    assert abs(ours.score(X_test, y_test) - ref.score(X_test, y_test)) <= 0.01
+    assert ours.oob_score_ > 0.9
+
+
+def test_forest_in_a_pipeline_with_string_labels(social_ads):
+    X_train, X_test, y_train, y_test = social_ads
+    labels = np.array(["stay", "buy"])
+    model = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=10, random_state=0))
+    model.fit(X_train, labels[y_train])
+    assert set(model.predict(X_test)) == {"stay", "buy"}
+    assert model.score(X_test, labels[y_test]) >= 0.85
+
+
+def test_bad_input():
+    X, y = np.arange(8.0).reshape(4, 2), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="DecisionTreeClassifier: criterion must be one of"):
+        DecisionTreeClassifier(criterion="squared_error").fit(X, y)
+    with pytest.raises(ValueError, match="RandomForestClassifier: oob_score needs bootstrap"):
+        RandomForestClassifier(bootstrap=False, oob_score=True).fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features, but DecisionTreeRegressor is "
+                                         "expecting 2"):
+        DecisionTreeRegressor().fit(X, y).predict(np.ones((1, 3)))
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        RandomForestRegressor().fit(np.array([[np.nan, 1.0], [1.0, 2.0]]), [0.0, 1.0])
