@@ -47,6 +47,21 @@ def squared_euclidean(A: np.ndarray, B: np.ndarray, A_norms: np.ndarray | None =
         return (a_norms - 2.0 * (a @ b.T) + b_norms).relu().numpy()  # relu: clip at 0
 
 
+def euclidean_ranking(A: np.ndarray, B: np.ndarray, B_norms: np.ndarray) -> np.ndarray:
+    """R[i, j] = ||b_j||² - 2 a_i·b_j: the squared distance less ||a_i||², which is the
+    same for a whole row, so R ranks each row's candidates as the distance does.
+
+    Leaving ||a_i||² (and the clip at 0) out saves two passes over the (m, n)
+    block; -2 is folded into the small matrix A, which is exact (a power of two),
+    and ||b_j||² is added in place, so no second (m, n) block is allocated.
+    """
+    with no_grad():
+        a, b = Tensor(A, dtype=A.dtype), Tensor(B, dtype=B.dtype)
+        ranking = ((a * -2.0) @ b.T).numpy()
+    ranking += B_norms
+    return ranking
+
+
 def minkowski_power(A: np.ndarray, B: np.ndarray, p: float) -> np.ndarray:
     """D[i, j] = Σ_f |A[i, f] - B[j, f]|^p, the p-th power of the Minkowski distance."""
     with no_grad():
@@ -60,11 +75,12 @@ def minkowski_power(A: np.ndarray, B: np.ndarray, p: float) -> np.ndarray:
 
 def reduced_distances(A: np.ndarray, B: np.ndarray, p: float,
                       B_norms: np.ndarray | None = None) -> np.ndarray:
-    """A distance that ranks pairs like the Minkowski-p distance and is cheaper to get.
-
-    For p = 2 it is the squared Euclidean distance, otherwise Σ |a - b|^p.
+    """A number that ranks each row's pairs like the Minkowski-p distance and is cheaper
+    to get: `euclidean_ranking` for p = 2, otherwise Σ |a - b|^p.
     """
-    return squared_euclidean(A, B, B_norms=B_norms) if p == 2 else minkowski_power(A, B, p)
+    if p == 2:
+        return euclidean_ranking(A, B, squared_norms(B) if B_norms is None else B_norms)
+    return minkowski_power(A, B, p)
 
 
 def minkowski_to_own_rows(A: np.ndarray, B: np.ndarray, p: float) -> np.ndarray:

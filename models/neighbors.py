@@ -16,6 +16,8 @@ training rows costs O(m·n·d) time, done in row chunks of O(n) memory each.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -40,21 +42,39 @@ from models._validation import (
 def smallest_k(D: np.ndarray, k: int) -> np.ndarray:
     """Column indices of the k smallest entries in each row of D, ordered by (value, index).
 
-    `argpartition` finds k candidates in O(n) per row but picks arbitrarily among
-    entries tied with the k-th smallest. scikit-learn's brute-force search keeps
-    the lowest training indices among such ties, as a stable sort would, so rows
-    with a tie at the boundary are redone with a stable argsort.
+    `argpartition` around position k finds the k + 1 smallest entries in O(n) per
+    row, but picks arbitrarily among entries tied with the k-th smallest.
+    scikit-learn's brute-force search keeps the lowest training indices among
+    such ties, as a stable sort would. A tie reaches past the k-th place exactly
+    when the (k + 1)-th smallest equals the k-th, so only those rows are redone
+    with a stable argsort.
     """
     if k < D.shape[1]:
-        candidates = np.argpartition(D, k - 1, axis=1)[:, :k]
-        kth = np.take_along_axis(D, candidates, axis=1).max(axis=1, keepdims=True)
-        for row in np.flatnonzero((kth >= D).sum(axis=1) > k):
+        candidates = np.argpartition(D, k, axis=1)[:, :k + 1]
+        values = np.take_along_axis(D, candidates, axis=1)
+        tied = values[:, k] == values[:, :k].max(axis=1)
+        candidates = candidates[:, :k]
+        for row in np.flatnonzero(tied):
             candidates[row] = np.argsort(D[row], kind="stable")[:k]
     else:
         candidates = np.tile(np.arange(D.shape[1]), (D.shape[0], 1))
     candidates.sort(axis=1)  # by index first, so the stable sort below breaks ties by index
     order = np.argsort(np.take_along_axis(D, candidates, axis=1), axis=1, kind="stable")
     return np.take_along_axis(candidates, order, axis=1)
+
+
+def smallest_k_on_all_cores(D: np.ndarray, k: int) -> np.ndarray:
+    """`smallest_k`, with each core taking its share of the rows.
+
+    NumPy's `argpartition` releases the GIL, so threads really run in parallel;
+    the rows are independent, so the result is the same as one `smallest_k(D, k)`.
+    """
+    workers = min(os.cpu_count() or 1, len(D))
+    if workers <= 1:
+        return smallest_k(D, k)
+    with ThreadPoolExecutor(workers) as pool:
+        blocks = pool.map(lambda rows: smallest_k(rows, k), np.array_split(D, workers))
+        return np.concatenate(list(blocks))
 
 
 def neighbor_weights(distances: np.ndarray, weights: str) -> np.ndarray:
@@ -119,7 +139,7 @@ class _KNeighbors(BaseEstimator):
         distances = np.empty((len(X), k))
         for rows in row_chunks(len(X), self.n_samples_fit_):
             reduced = reduced_distances(X[rows], self._fit_X, p, B_norms=self._fit_norms)
-            indices[rows] = smallest_k(reduced, k)
+            indices[rows] = smallest_k_on_all_cores(reduced, k)
             distances[rows] = minkowski_to_own_rows(X[rows], self._fit_X[indices[rows]], p)
         return (distances, indices) if return_distance else indices
 

@@ -5,7 +5,7 @@ import pytest
 from sklearn import neighbors as sk
 
 from models import KNeighborsClassifier, KNeighborsRegressor
-from models.neighbors import smallest_k
+from models.neighbors import smallest_k, smallest_k_on_all_cores
 
 SETTINGS = [
     dict(n_neighbors=5),
@@ -67,6 +67,14 @@ def test_ties_go_to_the_lower_training_index():
     D = np.array([[3.0, 1.0, 2.0, 1.0, 2.0, 2.0]])
     np.testing.assert_array_equal(smallest_k(D, 3), [[1, 3, 2]])
     np.testing.assert_array_equal(smallest_k(D, 6), [[1, 3, 2, 4, 5, 0]])
+
+
+@pytest.mark.parametrize("k", range(1, 16))
+def test_smallest_k_equals_a_stable_sort_on_rows_full_of_ties(k):
+    D = np.random.default_rng(k).integers(0, 4, size=(30, 15)).astype(float)
+    expected = np.argsort(D, axis=1, kind="stable")[:, :k]
+    np.testing.assert_array_equal(smallest_k(D, k), expected)
+    np.testing.assert_array_equal(smallest_k_on_all_cores(D, k), expected)
 
 
 def test_string_labels_and_chunked_queries(monkeypatch):
