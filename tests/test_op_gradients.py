@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu as tg
+import tinygrad_edu.functional as F
 from tinygrad_edu.autograd import OPS, topological_order
 from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
 from tinygrad_edu.ops.movement import ScatterAdd
@@ -158,6 +159,18 @@ def pow_case():
         lambda xp: (lambda t: t ** xp[1], [xp[0]]))
 
 
+LINEAR_SHAPES = [((5, 3), (4, 3)), ((3,), (4, 3)), ((2, 5, 3), (4, 3))]
+
+
+def linear_case():
+    def build(x_shape, w_shape, with_bias):
+        parts = [tensors(x_shape), tensors(w_shape)] + ([tensors(w_shape[:1])] if with_bias else [])
+        return st.tuples(*parts).map(lambda ts: (F.linear, list(ts)))
+
+    return st.tuples(st.sampled_from(LINEAR_SHAPES), st.booleans()).flatmap(
+        lambda args: build(*args[0], args[1]))
+
+
 def log_softmax_case():
     return tensors(shapes(min_dims=1)).flatmap(lambda x: st.integers(-x.ndim, x.ndim - 1).map(
         lambda axis: (lambda t: t.log_softmax(axis), [x])))
@@ -198,12 +211,13 @@ OP_CASES = {
     "concatenate": concatenate_case(),
     "matmul": matmul_case(),
     "log_softmax": log_softmax_case(),
+    "linear": linear_case(),
 }
 
 # Ops whose derivative is itself differentiable where the checks sample them.
 SECOND_ORDER = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "relu",
                 "sigmoid", "tanh", "maximum", "minimum", "where", "clip", "matmul", "sum",
-                "getitem", "concatenate", "log_softmax"]
+                "getitem", "concatenate", "log_softmax", "linear"]
 
 
 def test_every_registered_op_has_a_gradient_case():

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import rng
+from tinygrad_edu.ops import linalg
 from tinygrad_edu.ops.reduce import normalize_axes
 from tinygrad_edu.tensor import Axis, Tensor, constant, maximum, minimum
 
@@ -38,6 +39,15 @@ def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> 
 
 def _count(x: Tensor, axes: tuple[int, ...]) -> int:
     return int(np.prod([x.shape[a] for a in axes]))
+
+
+# ---------------------------------------------------------------- layers
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x Wᵀ + b, with W of shape (out, in) as in PyTorch (one fused op)."""
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return linalg.Linear.apply(*inputs)
 
 
 # ---------------------------------------------------------------- activations
@@ -184,22 +194,28 @@ def _class_indices(caller: str, target: Any, n_rows: int, n_classes: int) -> np.
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """-log p[target] for each row of log-probabilities (N, C) and integer targets (N,)."""
-    if input.ndim != 2:
-        raise ValueError(
-            f"nll_loss: input must be (N, C) log-probabilities, got shape {input.shape}"
-        )
-    n_rows, n_classes = input.shape
-    target = _class_indices("nll_loss", target, n_rows, n_classes)
-    picked = input[np.arange(n_rows), target]
-    return _reduce(-picked, reduction, "nll_loss")
+    return _negative_log_likelihood("nll_loss", input, target, reduction, log_softmax_first=False)
 
 
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy of logits (N, C) with integer targets (N,): nll(log_softmax(z))."""
+    return _negative_log_likelihood("cross_entropy", input, target, reduction,
+                                    log_softmax_first=True)
+
+
+def _negative_log_likelihood(caller: str, input: Tensor, target: Any, reduction: str,
+                             log_softmax_first: bool) -> Tensor:
+    """Checks the (N, C) input and its targets once, then picks -log p[target] per row."""
     if input.ndim != 2:
-        raise ValueError(f"cross_entropy: input must be (N, C) logits, got shape {input.shape}")
-    _class_indices("cross_entropy", target, *input.shape)
-    return nll_loss(log_softmax(input, axis=1), target, reduction)
+        what = "logits" if log_softmax_first else "log-probabilities"
+        raise ValueError(f"{caller}: input must be (N, C) {what}, got shape {input.shape}")
+    n_rows, n_classes = input.shape
+    target = _class_indices(caller, target, n_rows, n_classes)
+    log_p = log_softmax(input, axis=1) if log_softmax_first else input
+    picked = log_p[np.arange(n_rows), target]
+    if reduction == "mean":
+        return picked.sum() * (-1.0 / n_rows)  # -mean in two ops (neg, sum, div would be three)
+    return _reduce(-picked, reduction, caller)
 
 
 def hinge_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import tinygrad_edu.functional as F
 from tinygrad_edu.nn import init
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor, zeros
@@ -39,8 +40,7 @@ class Linear(Module):
             raise ValueError(f"Linear: input of shape {x.shape} does not fit weight of shape "
                              f"{self.weight.shape}: the last axis must have in_features="
                              f"{self.in_features} elements")
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

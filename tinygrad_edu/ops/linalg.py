@@ -59,3 +59,38 @@ class MatMul(Function):
 def _restore_shape(grad, shape):
     """Undo the 1-D -> 2-D promotion (a no-op for operands that were matrices already)."""
     return grad if grad.shape == shape else grad.reshape(shape)
+
+
+class Linear(Function):
+    """y = x Wᵀ + b (the affine map of a dense layer; b optional);
+    dL/dx = g W,  dL/dW = gᵀ x,  dL/db = Σ g over the batch axes
+
+    One op instead of transpose, matmul and add: the layer's forward is one
+    step, and its weight gradient comes out in W's own (out, in) layout.
+    Leading batch axes of x are flattened for dL/dW.
+    """
+
+    name = "linear"
+
+    @staticmethod
+    def forward(ctx, x, weight, *bias):
+        if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape "
+                             f"{weight.shape} (the last axis must have {weight.shape[-1]} "
+                             "elements)")
+        y = x @ weight.T
+        if bias:
+            y += bias[0]
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, *bias = ctx.inputs
+        need_x, need_weight, *need_bias = ctx.needs_input_grad
+        rows_of_grad = grad if grad.ndim == 2 else grad.reshape(-1, weight.shape[0])
+        rows_of_x = x if x.ndim == 2 else x.reshape(-1, weight.shape[1])
+        grads = [grad @ weight if need_x else None,
+                 rows_of_grad.T @ rows_of_x if need_weight else None]
+        if bias:
+            grads.append(rows_of_grad.sum(axis=0) if need_bias[0] else None)
+        return tuple(grads)
