@@ -363,21 +363,25 @@ def export_text(model: _DecisionTree, feature_names: Sequence[str] | None = None
 def export_graphviz(model: _DecisionTree, feature_names: Sequence[str] | None = None,
                     decimals: int = 2):
     """The fitted tree as a graphviz.Digraph: a box per node with its test, impurity,
-    sample count and prediction; leaves filled; edges labelled True (<=) / False (>).
+    sample count and prediction; edges labelled True (<=) / False (>). Drawn in the
+    colours of tinygrad_edu.viz: splits like intermediate results, leaves like outputs.
     """
     import graphviz
 
+    from tinygrad_edu.viz import ROLE_COLORS
+
     names, tree = _names(model, feature_names), model.tree_
-    graph = graphviz.Digraph("tree", graph_attr={"rankdir": "TB"},
+    graph = graphviz.Digraph("tree", graph_attr={"rankdir": "TB", "fontname": "Helvetica"},
                              node_attr={"shape": "box", "style": "rounded,filled",
-                                        "fontname": "Helvetica", "fillcolor": "white"})
+                                        "fontname": "Helvetica", "fontsize": "10"})
     for node in range(tree.node_count):
         lines = [] if tree.children_left[node] == LEAF else [
             f"{names[tree.feature[node]]} <= {tree.threshold[node]:.{decimals}f}"]
         lines += [f"{model.criterion} = {tree.impurity[node]:.{decimals}f}",
                   f"samples = {tree.n_node_samples[node]}", _leaf_text(model, node, decimals)]
         leaf = tree.children_left[node] == LEAF
-        graph.node(str(node), "\n".join(lines), fillcolor="lightgoldenrod1" if leaf else "white")
+        role = "output" if leaf else "intermediate"
+        graph.node(str(node), "\n".join(lines), fillcolor=ROLE_COLORS[role])
         if not leaf:
             for child, label in ((tree.children_left[node], "True"),
                                  (tree.children_right[node], "False")):
