@@ -57,7 +57,7 @@ from threadpoolctl import threadpool_limits
 
 import tinygrad_edu as tg
 from models._validation import check_choice, check_positive_int, encode_classes, predict_input
-from tinygrad_edu import Tensor, nn, optim
+from tinygrad_edu import Tensor, nn, optim, rng
 from tinygrad_edu.data import DataLoader, TensorDataset, train_test_split
 from tinygrad_edu.train import EarlyStopping, fit
 from tinygrad_edu.viz import draw_graph
@@ -191,8 +191,8 @@ class GradientTrainedModel(BaseEstimator):
                              f"set, so it needs at least 2 samples; got n_samples = "
                              f"{len(features)}")
         seed = seed_for(self.random_state)
-        tg.manual_seed(seed)  # the initial weights come from tinygrad_edu's generator
-        module = self._build_module(features.shape[1], n_outputs, np.float32)
+        with rng.seeded(seed):  # the initial weights, without touching the user's seed
+            module = self._build_module(features.shape[1], n_outputs, np.float32)
         features = features.astype(np.float32)
         if targets.dtype.kind == "f":
             targets = targets.astype(np.float32)

@@ -202,3 +202,16 @@ def test_bad_arguments_raise_errors_that_name_the_op(action, message):
     t = tg.Tensor(np.ones((2, 3)), requires_grad=True)
     with pytest.raises((ValueError, IndexError, TypeError), match=message):
         action(t)
+
+
+def test_seeded_draws_reproducibly_and_restores_the_previous_generator():
+    from tinygrad_edu import rng
+
+    tg.manual_seed(7)
+    expected_after = tg.rand(2).data.copy()
+    tg.manual_seed(7)
+    with rng.seeded(1):
+        inside = tg.rand(4).data.copy()
+    with rng.seeded(1):
+        assert np.array_equal(tg.rand(4).data, inside)
+    assert np.array_equal(tg.rand(2).data, expected_after)

@@ -17,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import tinygrad_edu as tg
 from models.linear import LinearRegression, PolynomialRegression
 from models.logistic import LogisticRegression
 from models.mlp import MLPClassifier, MLPRegressor
@@ -269,3 +270,11 @@ def test_usable_in_pipeline_and_grid_search(blobs):
     search = GridSearchCV(pipeline, {"logisticregression__C": [0.01, 1.0]}, cv=3).fit(X, y)
     assert search.best_params_["logisticregression__C"] == 1.0
     assert search.score(X, y) > 0.95
+
+
+def test_fit_leaves_the_users_random_stream_alone(blobs):
+    tg.manual_seed(123)
+    expected = tg.rand(3).data.copy()
+    tg.manual_seed(123)
+    LogisticRegression(**FAST).fit(*blobs)
+    assert np.array_equal(tg.rand(3).data, expected)
