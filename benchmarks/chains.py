@@ -27,12 +27,8 @@ def _filled(shape: Shape, value: float) -> np.ndarray:
     return np.full(shape, value, dtype=np.float32)
 
 
-def prepare_tinygrad(shape: Shape, n_ops: int) -> Run:
-    import tinygrad_edu as tg
-
-    x0 = tg.Tensor(_filled(shape, START), requires_grad=True)
-    a, m = tg.Tensor(_filled(shape, ADD)), tg.Tensor(_filled(shape, MUL))
-    seed = np.ones(shape, dtype=np.float32)
+def _timed_chain(x0, a, m, seed, n_ops: int) -> Run:
+    """The chain and its backward, timed; the same code drives tinygrad_edu and PyTorch."""
 
     def run() -> dict[str, float]:
         watch = Stopwatch()
@@ -46,6 +42,14 @@ def prepare_tinygrad(shape: Shape, n_ops: int) -> Run:
         return watch.seconds
 
     return run
+
+
+def prepare_tinygrad(shape: Shape, n_ops: int) -> Run:
+    import tinygrad_edu as tg
+
+    x0 = tg.Tensor(_filled(shape, START), requires_grad=True)
+    a, m = tg.Tensor(_filled(shape, ADD)), tg.Tensor(_filled(shape, MUL))
+    return _timed_chain(x0, a, m, np.ones(shape, dtype=np.float32), n_ops)
 
 
 def prepare_torch(shape: Shape, n_ops: int) -> Run:
@@ -53,20 +57,7 @@ def prepare_torch(shape: Shape, n_ops: int) -> Run:
 
     x0 = torch.from_numpy(_filled(shape, START)).requires_grad_()
     a, m = torch.from_numpy(_filled(shape, ADD)), torch.from_numpy(_filled(shape, MUL))
-    seed = torch.ones(shape)
-
-    def run() -> dict[str, float]:
-        watch = Stopwatch()
-        with watch("forward"):
-            x = x0
-            for _ in range(n_ops // 2):
-                x = x + a
-                x = x * m
-        with watch("backward"):
-            x.backward(seed)
-        return watch.seconds
-
-    return run
+    return _timed_chain(x0, a, m, torch.ones(shape), n_ops)
 
 
 def prepare_numpy(shape: Shape, n_ops: int) -> Run:

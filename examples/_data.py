@@ -22,10 +22,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from tinygrad_edu.data import StandardScaler, train_test_split
 from tinygrad_edu.data.datasets import load_csv
 
 DATA_ENV = "TINYGRAD_EDU_DATA"
@@ -93,3 +95,31 @@ def load_idx_dataset(loader: ImageLoader, title: str, download: bool = False, hi
     except FileNotFoundError as error:
         raise missing(title, str(error), hint) from None
     return X_train, y_train, X_test, y_test
+
+
+@dataclass
+class AdsSplit:
+    """Social_Network_Ads as the course splits it: Age and EstimatedSalary -> Purchased,
+    25% test (random_state=0); X in raw units, Z standardized with the training rows."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    Z_train: np.ndarray
+    Z_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    scaler: StandardScaler
+
+
+ADS_FEATURES = ("Age", "EstimatedSalary")
+
+
+def social_network_ads_split() -> AdsSplit:
+    table = load_table("social-network-ads", "Social_Network_Ads.csv",
+                       [*ADS_FEATURES, "Purchased"])
+    X = np.column_stack([table[name] for name in ADS_FEATURES]).astype(np.float64)
+    X_train, X_test, y_train, y_test = train_test_split(X, table["Purchased"], test_size=0.25,
+                                                        random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    return AdsSplit(X_train, X_test, scaler.transform(X_train), scaler.transform(X_test),
+                    y_train, y_test, scaler)

@@ -12,6 +12,16 @@ import tinygrad_edu as tg
 import tinygrad_edu.functional as F
 
 
+def gradient_step(loss: tg.Tensor, parameters: list[tg.Tensor], lr: float) -> None:
+    """One step of gradient descent: θ ← θ - lr · dloss/dθ for every parameter θ."""
+    for p in parameters:
+        p.grad = None
+    loss.backward()
+    with tg.no_grad():
+        for p in parameters:
+            p.data -= lr * p.grad.data
+
+
 def fit_line(steps: int = 200, lr: float = 0.1) -> tuple[float, float]:
     """Fit y = w·x + b to noisy points on y = 3x - 2 by minimizing the mean squared error."""
     rng = np.random.default_rng(0)
@@ -21,11 +31,7 @@ def fit_line(steps: int = 200, lr: float = 0.1) -> tuple[float, float]:
     b = tg.Tensor(0.0, requires_grad=True, name="b")
     for step in range(steps):
         loss = F.mse_loss(w * x + b, y)
-        w.grad = b.grad = None
-        loss.backward()
-        with tg.no_grad():
-            w.data -= lr * w.grad.data
-            b.data -= lr * b.grad.data
+        gradient_step(loss, [w, b], lr)
         if step % 40 == 0 or step == steps - 1:
             print(f"  step {step:3d}  mse {loss.item():.4f}  w {w.item():+.3f}  b {b.item():+.3f}")
     return w.item(), b.item()
@@ -42,11 +48,7 @@ def fit_logistic_boundary(steps: int = 300, lr: float = 0.5) -> float:
     for step in range(steps):
         logits = X_t @ w + b
         loss = F.binary_cross_entropy_with_logits(logits, y_t)
-        w.grad = b.grad = None
-        loss.backward()
-        with tg.no_grad():
-            w.data -= lr * w.grad.data
-            b.data -= lr * b.grad.data
+        gradient_step(loss, [w, b], lr)
         if step % 60 == 0 or step == steps - 1:
             print(f"  step {step:3d}  bce {loss.item():.4f}")
     accuracy = float((((X_t @ w + b).data > 0) == labels).mean())

@@ -22,7 +22,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 from _cli import parse_args, print_figures, print_table
-from _data import load_table
+from _data import social_network_ads_split
 from _plotting import CLASS_COLORS, save_figure
 from matplotlib.animation import FuncAnimation, PillowWriter
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
@@ -30,9 +30,8 @@ from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 import tinygrad_edu as tg
 import tinygrad_edu.functional as F
 from models import LogisticRegression
-from tinygrad_edu.data import StandardScaler, train_test_split
+from tinygrad_edu.data import StandardScaler
 
-FEATURES = ["Age", "EstimatedSalary"]
 AXIS_LABELS = ("age (years)", "estimated salary ($)")
 
 
@@ -136,12 +135,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     """Train by hand, compare with the library models, draw; returns the test accuracies."""
     args = parse_args("logistic_regression_walkthrough", __doc__.splitlines()[0], argv)
     steps, n_snapshots = (200, 12) if args.quick else (2000, 40)
-    table = load_table("social-network-ads", "Social_Network_Ads.csv", [*FEATURES, "Purchased"])
-    X = np.column_stack([table[name] for name in FEATURES]).astype(np.float64)
-    y = table["Purchased"]
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
-    scaler = StandardScaler().fit(X_train)
-    Z_train, Z_test = scaler.transform(X_train), scaler.transform(X_test)
+    ads = social_network_ads_split()
+    X_train, Z_train, Z_test = ads.X_train, ads.Z_train, ads.Z_test
+    y_train, y_test, scaler = ads.y_train, ads.y_test, ads.scaler
 
     snapshots = train_from_scratch(Z_train, y_train, lr=0.5, steps=steps,
                                    n_snapshots=n_snapshots)

@@ -21,14 +21,13 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from _cli import parse_args, print_figures, print_table
-from _data import load_table
+from _data import social_network_ads_split
 from _plotting import decision_boundary, save_figure
 from sklearn import ensemble, linear_model, naive_bayes, neighbors, svm, tree
 
 import models
-from tinygrad_edu.data import StandardScaler, train_test_split
+from tinygrad_edu.data import StandardScaler
 
-FEATURES = ["Age", "EstimatedSalary"]
 AXIS_LABELS = ("age (years)", "estimated salary (k$)")
 PLOT_UNITS = np.array([1.0, 1000.0])
 """The plots show salary in thousands of dollars: a plotted point times PLOT_UNITS is a row."""
@@ -78,12 +77,9 @@ def boundaries_figure(fitted: dict[str, Any], scaler: StandardScaler, X: np.ndar
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     """Fit the seven pairs of classifiers and compare; returns every test accuracy."""
     args = parse_args("social_network_ads", __doc__.splitlines()[0], argv)
-    table = load_table("social-network-ads", "Social_Network_Ads.csv", [*FEATURES, "Purchased"])
-    X = np.column_stack([table[name] for name in FEATURES]).astype(np.float64)
-    y = table["Purchased"]
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
-    scaler = StandardScaler().fit(X_train)
-    Z_train, Z_test = scaler.transform(X_train), scaler.transform(X_test)
+    ads = social_network_ads_split()
+    X_test, Z_train, Z_test = ads.X_test, ads.Z_train, ads.Z_test
+    y_train, y_test, scaler = ads.y_train, ads.y_test, ads.scaler
 
     rows, fitted, accuracies, results = [], {}, [], {}
     for name, (make_ours, make_reference) in classifiers(args.quick).items():

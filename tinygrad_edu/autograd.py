@@ -17,6 +17,7 @@ How it fits together:
 
 from __future__ import annotations
 
+import os
 import traceback
 import weakref
 from collections.abc import Iterator, Sequence
@@ -51,13 +52,19 @@ def is_grad_enabled() -> bool:
 
 
 @contextmanager
-def set_grad_enabled(enabled: bool) -> Iterator[None]:
-    previous = _Modes.grad_enabled
-    _Modes.grad_enabled = enabled
+def _switched(mode: str, value: Any) -> Iterator[None]:
+    """Set one of the `_Modes` switches inside the block and put the old value back after."""
+    previous = getattr(_Modes, mode)
+    setattr(_Modes, mode, value)
     try:
         yield
     finally:
-        _Modes.grad_enabled = previous
+        setattr(_Modes, mode, previous)
+
+
+def set_grad_enabled(enabled: bool):
+    """Context manager (or decorator): record the graph inside it, or not."""
+    return _switched("grad_enabled", enabled)
 
 
 def no_grad():
@@ -70,31 +77,19 @@ def enable_grad():
     return set_grad_enabled(True)
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
+def detect_anomaly():
     """Raise FloatingPointError when an op produces NaN or inf, in forward or backward.
 
     The message names the op and shows where in the user's code it was created.
     Recording that place costs time, so this is a debugging tool, off by default.
     """
-    previous = _Modes.anomaly_detection
-    _Modes.anomaly_detection = True
-    try:
-        yield
-    finally:
-        _Modes.anomaly_detection = previous
+    return _switched("anomaly_detection", True)
 
 
-@contextmanager
-def module_scope(module: Any) -> Iterator[None]:
+def module_scope(module: Any):
     """Mark the ops recorded inside as belonging to `module` (nn.Module.__call__ uses
     this), so the graph drawing can box each layer's ops together."""
-    previous = _Modes.current_module
-    _Modes.current_module = module
-    try:
-        yield
-    finally:
-        _Modes.current_module = previous
+    return _switched("current_module", module)
 
 
 class Context:
@@ -183,7 +178,7 @@ class Function:
 
 def _user_frames(keep: int = 4) -> list[traceback.FrameSummary]:
     """The last few stack frames outside this package: where the user applied the op."""
-    package = __file__.rsplit("/", 1)[0]
+    package = os.path.dirname(__file__)
     frames = [f for f in traceback.extract_stack() if not f.filename.startswith(package)]
     return frames[-keep:]
 
@@ -254,13 +249,8 @@ def backpropagate(
     found: dict[int, Tensor] = {}
     # Inside a backward rule, detect_anomaly checks what the rule returns (naming
     # the op whose backward it is), not each small op the rule is written with.
-    running_before = _Modes.running_backward
-    _Modes.running_backward = True
-    try:
-        with set_grad_enabled(create_graph):
-            _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph)
-    finally:
-        _Modes.running_backward = running_before
+    with _switched("running_backward", True), set_grad_enabled(create_graph):
+        _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph)
     return found
 
 

@@ -38,7 +38,7 @@ class Tensor:
         name: str | None = None,
     ):
         self.data = _to_array(data, dtype)
-        if requires_grad and np.shares_memory(self.data, data):
+        if requires_grad and np.may_share_memory(self.data, data):
             self.data = self.data.copy()
         self.grad: Tensor | None = None
         self._ctx: autograd.Context | None = None

@@ -64,14 +64,19 @@ class Sum(Function):
         return expand_back(ctx, grad)
 
 
-def _save_extreme_weights(ctx: Context, x: np.ndarray, extreme: np.ndarray, axis) -> None:
-    """Gradient weights of max/min: 1 at the extreme, split evenly between ties."""
-    hits = (x == extreme).astype(x.dtype)
-    ctx.saved = hits / hits.sum(axis=axis, keepdims=True)
+def _extreme(op: str, reduce, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    if x.size == 0:
+        raise ValueError(f"{op}: a tensor of shape {x.shape} is empty")
+    return reduce(x, axis=axis, keepdims=keepdims)
 
 
 def _extreme_backward(ctx: Context, grad: Tensor) -> Tensor:
-    return expand_back(ctx, grad) * constant(ctx.saved)
+    """The gradient goes to the extreme elements: all of it to a unique one, split
+    evenly between ties. (Computed here, not in forward, so no_grad pays nothing.)"""
+    x, axis = ctx.inputs[0], ctx.params["axis"]
+    extreme = ctx.output.data.reshape(kept_shape(x.shape, axis))
+    hits = (x.data == extreme).astype(x.dtype)
+    return expand_back(ctx, grad) * constant(hits / hits.sum(axis=axis, keepdims=True))
 
 
 class Max(Function):
@@ -81,11 +86,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        if x.size == 0:
-            raise ValueError(f"max: a tensor of shape {x.shape} is empty")
-        extreme = np.max(x, axis=axis, keepdims=True)
-        _save_extreme_weights(ctx, x, extreme, axis)
-        return extreme if keepdims else np.squeeze(extreme, axis=axis)
+        return _extreme("max", np.max, x, axis, keepdims)
 
     backward = staticmethod(_extreme_backward)
 
@@ -97,10 +98,6 @@ class Min(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        if x.size == 0:
-            raise ValueError(f"min: a tensor of shape {x.shape} is empty")
-        extreme = np.min(x, axis=axis, keepdims=True)
-        _save_extreme_weights(ctx, x, extreme, axis)
-        return extreme if keepdims else np.squeeze(extreme, axis=axis)
+        return _extreme("min", np.min, x, axis, keepdims)
 
     backward = staticmethod(_extreme_backward)
