@@ -176,6 +176,16 @@ def log_softmax_case():
         lambda axis: (lambda t: t.log_softmax(axis), [x])))
 
 
+def nll_loss_case():
+    def build(x, reduction):
+        rows, classes = x.shape
+        target = hnp.arrays(np.int64, rows, elements=st.integers(0, classes - 1))
+        return target.map(lambda t: (lambda x: F.nll_loss(x, t, reduction=reduction), [x]))
+
+    return st.tuples(tensors(shapes(min_dims=2, max_dims=2)),
+                     st.sampled_from(F.REDUCTIONS)).flatmap(lambda args: build(*args))
+
+
 def cast_case():
     # float64 -> longdouble -> float64 loses nothing, so finite differences stay exact
     return unary(lambda x: x.astype(np.longdouble).astype(np.float64))
@@ -212,12 +222,13 @@ OP_CASES = {
     "matmul": matmul_case(),
     "log_softmax": log_softmax_case(),
     "linear": linear_case(),
+    "nll_loss": nll_loss_case(),
 }
 
 # Ops whose derivative is itself differentiable where the checks sample them.
 SECOND_ORDER = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "relu",
                 "sigmoid", "tanh", "maximum", "minimum", "where", "clip", "matmul", "sum",
-                "getitem", "concatenate", "log_softmax", "linear"]
+                "getitem", "concatenate", "log_softmax", "linear", "nll_loss"]
 
 
 def test_every_registered_op_has_a_gradient_case():

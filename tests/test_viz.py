@@ -459,7 +459,7 @@ def drawings():
     loss.backward(retain_graph=True)
     model, deep_loss = deep_model_loss(depth=3)
     return {
-        "expanded": (draw_graph(loss, **options), ["linear", "relu", "getitem", "0.weight"]),
+        "expanded": (draw_graph(loss, **options), ["linear", "relu", "nll_loss", "0.weight"]),
         "collapsed": (draw_graph(loss, collapse=True, **options), ["Linear(4→8)", "log_softmax"]),
         "top-bottom": (draw_graph(loss, rankdir="TB", **options), ["log_softmax", "2.bias"]),
         "max_nodes": (draw_graph(deep_loss, module=model, max_nodes=20), ["more nodes"]),

@@ -17,11 +17,11 @@ How it fits together:
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -51,20 +51,39 @@ def is_grad_enabled() -> bool:
     return _Modes.grad_enabled
 
 
-@contextmanager
-def _switched(mode: str, value: Any) -> Iterator[None]:
-    """Set one of the `_Modes` switches inside the block and put the old value back after."""
-    previous = getattr(_Modes, mode)
-    setattr(_Modes, mode, value)
-    try:
-        yield
-    finally:
-        setattr(_Modes, mode, previous)
+class _Switched:
+    """Set one of the `_Modes` switches inside a `with` block and put the old value
+    back after; used on a function (`@no_grad()`), it does so around every call.
+
+    A small class rather than a generator-based context manager because
+    `nn.Module.__call__` and every backward pass enter one: this costs a third as much.
+    """
+
+    __slots__ = ("mode", "value", "previous")
+
+    def __init__(self, mode: str, value: Any):
+        self.mode = mode
+        self.value = value
+
+    def __enter__(self) -> None:
+        self.previous = getattr(_Modes, self.mode)
+        setattr(_Modes, self.mode, self.value)
+
+    def __exit__(self, *exception: Any) -> None:
+        setattr(_Modes, self.mode, self.previous)
+
+    def __call__(self, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def switched(*args, **kwargs):
+            with _Switched(self.mode, self.value):  # a fresh one: the call may recurse
+                return function(*args, **kwargs)
+
+        return switched
 
 
 def set_grad_enabled(enabled: bool):
     """Context manager (or decorator): record the graph inside it, or not."""
-    return _switched("grad_enabled", enabled)
+    return _Switched("grad_enabled", enabled)
 
 
 def no_grad():
@@ -83,13 +102,13 @@ def detect_anomaly():
     The message names the op and shows where in the user's code it was created.
     Recording that place costs time, so this is a debugging tool, off by default.
     """
-    return _switched("anomaly_detection", True)
+    return _Switched("anomaly_detection", True)
 
 
 def module_scope(module: Any):
     """Mark the ops recorded inside as belonging to `module` (nn.Module.__call__ uses
     this), so the graph drawing can box each layer's ops together."""
-    return _switched("current_module", module)
+    return _Switched("current_module", module)
 
 
 class Context:
@@ -163,17 +182,19 @@ class Function:
         data = cls.forward(ctx, *[t.data for t in inputs], **params)
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             data = np.asarray(data)
-        needs_input_grad = tuple([t._requires_grad for t in inputs])
-        track = _Modes.grad_enabled and True in needs_input_grad and data.dtype.kind == "f"
         if _Modes.anomaly_detection and not _Modes.running_backward:
             ctx.created_at = _user_frames()
             _raise_if_not_finite(data, f"{cls.name} produced {{what}} in forward", ctx)
-        if not track:
-            return tensor_module.Tensor._from_op(data, None)
-        ctx.needs_input_grad = needs_input_grad
-        out = tensor_module.Tensor._from_op(data, ctx)
-        ctx._output = weakref.ref(out)
-        return out
+        # A graph is recorded when grad mode is on, the result is a float and an
+        # input requires grad (checked in that order: the cheapest test first).
+        if _Modes.grad_enabled and data.dtype.kind == "f":
+            needs_input_grad = tuple([t._requires_grad for t in inputs])
+            if True in needs_input_grad:
+                ctx.needs_input_grad = needs_input_grad
+                out = tensor_module.Tensor._from_op(data, ctx)
+                ctx._output = weakref.ref(out)
+                return out
+        return tensor_module.Tensor._from_op(data, None)
 
 
 def _user_frames(keep: int = 4) -> list[traceback.FrameSummary]:
@@ -249,7 +270,7 @@ def backpropagate(
     found: dict[int, Tensor] = {}
     # Inside a backward rule, detect_anomaly checks what the rule returns (naming
     # the op whose backward it is), not each small op the rule is written with.
-    with _switched("running_backward", True), set_grad_enabled(create_graph):
+    with _Switched("running_backward", True), set_grad_enabled(create_graph):
         _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph)
     return found
 
@@ -303,7 +324,7 @@ def _accumulate(pending: dict[int, Tensor], node: Tensor, grad: Tensor) -> None:
 
 
 def _accumulate_into_leaf(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
-    if not create_graph:
+    if not create_graph and grad._requires_grad:
         grad = grad.detach()
     leaf.grad = grad if leaf.grad is None else leaf.grad + grad
 
@@ -364,7 +385,7 @@ def seed_gradient(output: Tensor, grad_output: Tensor | None, caller: str) -> Te
                 f"{caller}: the output has shape {output.shape}; gradients can be created "
                 "implicitly only for scalar outputs, so pass a gradient of that shape"
             )
-        return tensor_module.ones_like(output)
+        return tensor_module.constant(np.ones_like(output.data))
     grad_output = tensor_module.as_tensor(grad_output, like=output)
     if grad_output.shape != output.shape:
         raise RuntimeError(

@@ -13,6 +13,7 @@ import numpy as np
 
 from tinygrad_edu import rng
 from tinygrad_edu.ops import linalg
+from tinygrad_edu.ops import loss as loss_ops
 from tinygrad_edu.ops.reduce import normalize_axes
 from tinygrad_edu.tensor import Axis, Tensor, constant, maximum, minimum
 
@@ -121,13 +122,15 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 
 
 def _reduce(loss: Tensor, reduction: str, caller: str) -> Tensor:
+    _check_reduction(reduction, caller)
     if reduction == "mean":
         return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{caller}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _check_reduction(reduction: str, caller: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{caller}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
 def _check_same_shape(caller: str, prediction: Tensor, target: Tensor) -> None:
@@ -205,17 +208,15 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
 
 def _negative_log_likelihood(caller: str, input: Tensor, target: Any, reduction: str,
                              log_softmax_first: bool) -> Tensor:
-    """Checks the (N, C) input and its targets once, then picks -log p[target] per row."""
+    """Checks the (N, C) input, its targets and the reduction once, then applies nll_loss."""
     if input.ndim != 2:
         what = "logits" if log_softmax_first else "log-probabilities"
         raise ValueError(f"{caller}: input must be (N, C) {what}, got shape {input.shape}")
+    _check_reduction(reduction, caller)
     n_rows, n_classes = input.shape
     target = _class_indices(caller, target, n_rows, n_classes)
     log_p = log_softmax(input, axis=1) if log_softmax_first else input
-    picked = log_p[np.arange(n_rows), target]
-    if reduction == "mean":
-        return picked.sum() * (-1.0 / n_rows)  # -mean in two ops (neg, sum, div would be three)
-    return _reduce(-picked, reduction, caller)
+    return loss_ops.NLLLoss.apply(log_p, target=target, reduction=reduction)
 
 
 def hinge_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:

@@ -207,7 +207,7 @@ def test_graph_draws_the_objective(model, blobs):
 def test_graph_shows_the_loss_ops(blobs):
     X, y = blobs
     source = LogisticRegression(**FAST).fit(X, y).graph(X, y).source
-    for op in ("linear", "log_softmax", "getitem", "sum", "mul"):  # scores, CE, penalty
+    for op in ("linear", "log_softmax", "nll_loss", "sum", "mul"):  # scores, CE, penalty
         assert f'label="{op}' in source or f"label={op}" in source
 
 

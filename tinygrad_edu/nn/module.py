@@ -82,9 +82,10 @@ class Module:
 
     def __getattr__(self, name: str) -> Any:
         # Called only when normal lookup fails, i.e. for parameters, buffers and children.
+        tables = self.__dict__
         for table in ("_parameters", "_buffers", "_modules"):
-            entries = self.__dict__.get(table, {})
-            if name in entries:
+            entries = tables.get(table)
+            if entries and name in entries:
                 return entries[name]
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 

@@ -57,17 +57,20 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
         return expand_back(ctx, grad)
 
 
-def _extreme(op: str, reduce, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+def _extreme(op: str, choose: np.ufunc, x: np.ndarray, axis: tuple[int, ...],
+             keepdims: bool) -> np.ndarray:
+    """The max (choose = np.maximum) or min (np.minimum) over the axes, with a clear
+    error for an empty tensor. `ufunc.reduce` skips the Python wrapper of `np.max`."""
     if x.size == 0:
         raise ValueError(f"{op}: a tensor of shape {x.shape} is empty")
-    return reduce(x, axis=axis, keepdims=keepdims)
+    return choose.reduce(x, axis=axis, keepdims=keepdims)
 
 
 def _extreme_backward(ctx: Context, grad: Tensor) -> Tensor:
@@ -86,7 +89,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        return _extreme("max", np.max, x, axis, keepdims)
+        return _extreme("max", np.maximum, x, axis, keepdims)
 
     backward = staticmethod(_extreme_backward)
 
@@ -98,6 +101,6 @@ class Min(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        return _extreme("min", np.min, x, axis, keepdims)
+        return _extreme("min", np.minimum, x, axis, keepdims)
 
     backward = staticmethod(_extreme_backward)
