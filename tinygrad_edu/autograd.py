@@ -242,7 +242,7 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
                 "earlier backward(); pass retain_graph=True to the first call to backprop twice"
             )
         for parent in ctx.inputs:
-            if parent.requires_grad and id(parent) not in visited:
+            if parent._requires_grad and id(parent) not in visited:
                 stack.append((parent, False))
     order.reverse()
     return order

@@ -13,13 +13,14 @@ from tinygrad_edu.ops.broadcast import broadcast_shape, unbroadcast
 from tinygrad_edu.tensor import Tensor, constant, where
 
 
-def _check_broadcast(op: str, *arrays: np.ndarray) -> None:
-    """Raise a clear error when the inputs cannot broadcast (equal shapes always can)."""
-    first = arrays[0].shape
-    for a in arrays[1:]:
-        if a.shape != first:
-            broadcast_shape(op, *(x.shape for x in arrays))
-            return
+def _broadcasting(op: str, ufunc, *arrays: np.ndarray) -> np.ndarray:
+    """`ufunc(*arrays)`, broadcast as NumPy does. When the shapes cannot broadcast,
+    the ValueError names the op and the shapes (checked only then: no cost otherwise)."""
+    try:
+        return ufunc(*arrays)
+    except ValueError:
+        broadcast_shape(op, *(a.shape for a in arrays))  # raises the clear error
+        raise
 
 
 class Add(Function):
@@ -29,8 +30,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _check_broadcast("add", a, b)
-        return a + b
+        return _broadcasting("add", np.add, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -47,8 +47,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _check_broadcast("sub", a, b)
-        return a - b
+        return _broadcasting("sub", np.subtract, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -65,8 +64,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _check_broadcast("mul", a, b)
-        return a * b
+        return _broadcasting("mul", np.multiply, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -83,8 +81,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _check_broadcast("div", a, b)
-        return a / b
+        return _broadcasting("div", np.divide, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -247,8 +244,7 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _check_broadcast("maximum", a, b)
-        return np.maximum(a, b)
+        return _broadcasting("maximum", np.maximum, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -263,8 +259,7 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _check_broadcast("minimum", a, b)
-        return np.minimum(a, b)
+        return _broadcasting("minimum", np.minimum, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -282,8 +277,7 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, condition, a, b):
-        _check_broadcast("where", condition, a, b)
-        return np.where(condition, a, b)
+        return _broadcasting("where", np.where, condition, a, b)
 
     @staticmethod
     def backward(ctx, grad):

@@ -22,6 +22,8 @@ def normalize_axes(op: str, axis: int | tuple[int, ...] | None, ndim: int) -> tu
     """`axis` as a sorted tuple of non-negative axes, or a clear error."""
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, answered at once
+        return (axis % ndim,)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     normalized = []
     for a in axes:
