@@ -60,6 +60,15 @@ def prepare_torch(shape: Shape, n_ops: int) -> Run:
     return _timed_chain(x0, a, m, torch.ones(shape), n_ops)
 
 
+def prepare_minimal(shape: Shape, n_ops: int) -> Run:
+    """The same chain on `benchmarks.minimal_engine`: the floor of a Python engine."""
+    from benchmarks.minimal_engine import Value
+
+    x0 = Value(_filled(shape, START))
+    a, m = Value(_filled(shape, ADD)), Value(_filled(shape, MUL))
+    return _timed_chain(x0, a, m, np.ones(shape, dtype=np.float32), n_ops)
+
+
 def prepare_numpy(shape: Shape, n_ops: int) -> Run:
     """Raw NumPy: the forward loop, and the backward a person would write by hand.
 
@@ -95,7 +104,8 @@ def torch_available() -> bool:
 
 def contenders(frameworks: list[str], shape: Shape, n_ops: int) -> dict[str, Callable[[], Run]]:
     """Prepare functions for `timing.alternate`, one per framework name
-    ("tinygrad_edu", "torch", "numpy"); PyTorch is left out when it is not installed."""
-    prepares = {"tinygrad_edu": prepare_tinygrad, "torch": prepare_torch, "numpy": prepare_numpy}
+    ("tinygrad_edu", "torch", "minimal", "numpy"); PyTorch is left out when it is not installed."""
+    prepares = {"tinygrad_edu": prepare_tinygrad, "torch": prepare_torch,
+                "minimal": prepare_minimal, "numpy": prepare_numpy}
     return {name: (lambda prepare=prepares[name]: prepare(shape, n_ops))
             for name in frameworks if name != "torch" or torch_available()}

@@ -3,8 +3,10 @@
 On a 0-d tensor the arithmetic is nothing, so the time is the framework's own
 cost per op: creating the output, recording the graph, and in backward
 visiting the node and calling its rule. On (64, 64) the arithmetic starts to
-count. tinygrad_edu vs PyTorch (requires_grad) vs raw NumPy (forward, and the
-backward written by hand); the chain itself is in `benchmarks.chains`.
+count. tinygrad_edu vs PyTorch (requires_grad) vs the floor of any Python engine
+(`benchmarks.minimal_engine`: a value object, a closure per op, no checks) vs
+raw NumPy (forward, and the backward written by hand); the chain itself is in
+`benchmarks.chains`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def run(settings: Settings) -> Report:
     rounds = settings.rounds_or(ROUNDS)
     report = Report()
     for shape in SHAPES:
-        contenders = chains.contenders(["tinygrad_edu", "torch", "numpy"], shape, n_ops)
+        contenders = chains.contenders(["tinygrad_edu", "torch", "minimal", "numpy"], shape, n_ops)
         timings = alternate(contenders, rounds, warmup_rounds=1)
         for name, t in timings.items():
             forward = t.median_of("forward") / n_ops * 1e6
@@ -41,7 +43,8 @@ def run(settings: Settings) -> Report:
     report.notes.append(
         f"op_overhead: {n_ops:,} ops (`x = x + a; x = x * m` × {n_ops // 2:,}), only x₀ requires "
         f"grad; median of {rounds} alternated rounds per shape after one untimed warm-up "
-        "round; the NumPy backward is the "
+        "round; `minimal` is benchmarks/minimal_engine.py, the least a Python engine does per "
+        "op (an object per value, a closure per op, no checks); the NumPy backward is the "
         "hand-written loop (one multiply per add/mul pair). Freeing the graph afterwards is "
         "not timed.")
     return report

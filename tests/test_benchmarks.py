@@ -93,3 +93,21 @@ def test_the_rest_of_the_document_is_untouched(quick_run):
     else:
         assert outside.startswith(before.rstrip("\n"))
     assert OTHER_SECTION in after
+
+
+def test_the_minimal_engine_gets_the_chain_gradient_that_tinygrad_edu_gets():
+    """The floor contender of op_overhead must compute the same thing it is compared with."""
+    import tinygrad_edu as tg
+    from benchmarks.minimal_engine import Value
+
+    start = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    add, mul = np.full(3, 0.25, dtype=np.float32), np.array([0.9, 1.1, -2.0], dtype=np.float32)
+    ours, floor = tg.Tensor(start, requires_grad=True), Value(start)
+    x, y = ours, floor
+    for _ in range(5):
+        x, y = (x + tg.Tensor(add)) * tg.Tensor(mul), (y + Value(add)) * Value(mul)
+    x.backward(np.ones(3, dtype=np.float32))
+    y.backward(np.ones(3, dtype=np.float32))
+    np.testing.assert_allclose(y.data, x.data, rtol=1e-6)
+    np.testing.assert_allclose(floor.grad, ours.grad.data, rtol=1e-6)
+    np.testing.assert_allclose(floor.grad, mul ** 5, rtol=1e-6)

@@ -9,6 +9,7 @@ from tinygrad_edu.ops.broadcast import broadcast_shape, unbroadcast
 
 
 def _check_matmul_shapes(a: np.ndarray, b: np.ndarray) -> None:
+    """Raise a ValueError that names the shapes when `a @ b` is not defined."""
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape}: operands must not be scalars")
     inner_a = a.shape[-1]
@@ -33,8 +34,11 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        _check_matmul_shapes(a, b)
-        return np.matmul(a, b)
+        try:
+            return np.matmul(a, b)
+        except ValueError:  # the shapes are checked only when NumPy refuses them
+            _check_matmul_shapes(a, b)
+            raise
 
     @staticmethod
     def backward(ctx, grad):

@@ -25,7 +25,7 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         try:
-            return np.reshape(x, shape)
+            return x.reshape(shape)
         except ValueError:
             raise ValueError(
                 f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
@@ -46,7 +46,7 @@ class Transpose(Function):
     def forward(ctx, x, axes):
         if sorted(axes) != list(range(x.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} axes")
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     @staticmethod
     def backward(ctx, grad):
