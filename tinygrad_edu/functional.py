@@ -214,6 +214,8 @@ def _negative_log_likelihood(caller: str, input: Tensor, target: Any, reduction:
         raise ValueError(f"{caller}: input must be (N, C) {what}, got shape {input.shape}")
     _check_reduction(reduction, caller)
     n_rows, n_classes = input.shape
+    if n_rows == 0 and reduction == "mean":
+        raise ValueError(f"{caller}: the mean over an empty batch (0 rows) is undefined")
     target = _class_indices(caller, target, n_rows, n_classes)
     log_p = log_softmax(input, axis=1) if log_softmax_first else input
     return loss_ops.NLLLoss.apply(log_p, target=target, reduction=reduction)
