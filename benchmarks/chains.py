@@ -27,16 +27,22 @@ def _filled(shape: Shape, value: float) -> np.ndarray:
     return np.full(shape, value, dtype=np.float32)
 
 
+def _chain(x0, a, m, n_ops: int):
+    """x₀ through n_ops ops: `x = x + a; x = x * m`, n_ops / 2 times (any array-like type)."""
+    x = x0
+    for _ in range(n_ops // 2):
+        x = x + a
+        x = x * m
+    return x
+
+
 def _timed_chain(x0, a, m, seed, n_ops: int) -> Run:
-    """The chain and its backward, timed; the same code drives tinygrad_edu and PyTorch."""
+    """The chain and its backward, timed; the same code drives every engine it is given."""
 
     def run() -> dict[str, float]:
         watch = Stopwatch()
         with watch("forward"):
-            x = x0
-            for _ in range(n_ops // 2):
-                x = x + a
-                x = x * m
+            x = _chain(x0, a, m, n_ops)
         with watch("backward"):
             x.backward(seed)
         return watch.seconds
@@ -81,10 +87,7 @@ def prepare_numpy(shape: Shape, n_ops: int) -> Run:
     def run() -> dict[str, float]:
         watch = Stopwatch()
         with watch("forward"):
-            x = x0
-            for _ in range(n_ops // 2):
-                x = x + a
-                x = x * m
+            _chain(x0, a, m, n_ops)
         with watch("backward"):
             grad = np.ones(shape, dtype=np.float32)
             for _ in range(n_ops // 2):

@@ -25,10 +25,10 @@ class NLLLoss(Function):
 
     @staticmethod
     def forward(ctx, x, target, reduction):
-        picked = x[np.arange(len(target)), target]
+        losses = -x[np.arange(len(target)), target]
         if reduction == "none":
-            return -picked
-        total = -picked.sum()
+            return losses
+        total = losses.sum()
         return total / len(target) if reduction == "mean" else total
 
     @staticmethod
