@@ -8,8 +8,10 @@ product rule its derivative is
     dy/dx = σ(x) + x · σ(x) · (1 − σ(x)).
 
 1. We write it as a `Function` subclass: `forward` on NumPy arrays, `backward`
-   with Tensor ops (so it can itself be differentiated). `register=False` keeps
-   this experiment out of the library's op registry.
+   with operations that arrays and Tensors share. An ordinary backward runs it on
+   arrays; `create_graph=True` runs it on Tensors, so it can itself be
+   differentiated. `register=False` keeps this experiment out of the library's
+   op registry.
 2. `gradcheck` compares backward with central differences (f(x+ε) − f(x−ε)) / 2ε;
    `gradgradcheck` does the same for the second derivative.
 3. A buggy copy that forgets the second term of the product rule fails the
@@ -34,6 +36,7 @@ from _plotting import save_figure
 import tinygrad_edu as tg
 from tinygrad_edu.autograd import Context, Function
 from tinygrad_edu.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from tinygrad_edu.ops.tensor_or_array import exp
 from tinygrad_edu.viz import GraphvizNotInstalledError, draw_graph, save_graph
 
 
@@ -47,9 +50,9 @@ class SiLU(Function, register=False):
         return x / (1 + np.exp(-x))
 
     @staticmethod
-    def backward(ctx: Context, grad: tg.Tensor) -> tg.Tensor:
-        (x,) = ctx.inputs
-        s = x.sigmoid()  # Tensor ops: this backward is itself a graph
+    def backward(ctx: Context, grad):
+        (x,) = ctx.inputs  # arrays, or Tensors under create_graph=True
+        s = 1 / (1 + exp(-x))
         return grad * (s + x * s * (1 - s))
 
 
@@ -59,9 +62,9 @@ class BuggySiLU(SiLU, register=False):
     name = "buggy_silu"
 
     @staticmethod
-    def backward(ctx: Context, grad: tg.Tensor) -> tg.Tensor:
+    def backward(ctx: Context, grad):
         (x,) = ctx.inputs
-        return grad * x.sigmoid()
+        return grad / (1 + exp(-x))
 
 
 def silu(x: tg.Tensor) -> tg.Tensor:

@@ -3,16 +3,18 @@
 How it fits together:
 
 * An op is a `Function` subclass with two static methods. `forward(ctx, *arrays,
-  **params)` computes on NumPy arrays and keeps on `ctx` what the derivative
-  needs. `backward(ctx, grad_output)` returns one gradient per input and is
-  written with Tensor operations, so the backward pass is itself a graph and
-  `create_graph=True` gives higher-order derivatives.
+  **params)` computes on NumPy arrays. `backward(ctx, grad_output)` returns one
+  gradient per input. It is written once, with operations that NumPy arrays and
+  Tensors share (see ops/tensor_or_array.py): an ordinary backward runs it on
+  arrays, at the cost of the arithmetic alone, and `create_graph=True` runs it
+  on Tensors, so the backward pass is itself a graph and can be differentiated.
 * `Function.apply` runs `forward` and, when grad mode is on and an input
   requires grad, links the output Tensor to a `Context` that remembers the
   inputs. Those links are the computation graph.
 * `backpropagate` visits the graph in `topological_order` (every node before the
   nodes it was computed from), calls each op's `backward` once with the summed
   gradient of its output, and hands the results to the op's inputs.
+  Gradients travel as arrays, or as Tensors when `create_graph=True`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from tinygrad_edu import tensor as tensor_module
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
+
+Gradient = Any
+"""A gradient in flight: a NumPy array (or NumPy scalar) in an ordinary backward,
+a Tensor under create_graph=True."""
 
 OPS: dict[str, type[Function]] = {}
 """The op registry: op name -> Function class. Tests and docs walk it."""
@@ -118,6 +124,9 @@ class Context:
     parameters (axis, exponent, ...), `saved` whatever extra arrays `forward`
     keeps for `backward`, and `output` the Tensor the op produced. `module` is
     the innermost nn.Module whose forward recorded the op (None outside one).
+    A backward rule reads `inputs`, `output`, `params`, `saved` and
+    `needs_input_grad`; `with_arrays()` gives the same five with arrays in place
+    of Tensors.
     """
 
     __slots__ = (
@@ -149,6 +158,26 @@ class Context:
         self._output = None
         self.freed = True
 
+    def with_arrays(self) -> ArrayContext:
+        """What the backward rule sees in an ordinary backward: arrays, not Tensors."""
+        return ArrayContext(tuple([t.data for t in self.inputs]), self._output().data,
+                            self.params, self.saved, self.needs_input_grad)
+
+
+class ArrayContext:
+    """A Context's `inputs` and `output` as NumPy arrays, with its `params`, `saved`
+    and `needs_input_grad`: a backward rule run on these computes plain NumPy."""
+
+    __slots__ = ("inputs", "output", "params", "saved", "needs_input_grad")
+
+    def __init__(self, inputs: tuple[np.ndarray, ...], output: np.ndarray, params: dict,
+                 saved: Any, needs_input_grad: tuple[bool, ...]):
+        self.inputs = inputs
+        self.output = output
+        self.params = params
+        self.saved = saved
+        self.needs_input_grad = needs_input_grad
+
 
 class Function:
     """One differentiable op. Subclasses set `name` and write `forward`/`backward`."""
@@ -168,11 +197,13 @@ class Function:
         OPS[cls.name] = cls
 
     @staticmethod
-    def forward(ctx: Context, *arrays: np.ndarray, **params) -> np.ndarray:
+    def forward(ctx: Context | None, *arrays: np.ndarray, **params) -> np.ndarray:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Tensor | tuple[Tensor | None, ...]:
+    def backward(ctx: Context | ArrayContext, grad_output: Gradient) -> Gradient | tuple:
+        """One gradient per input (None for an input that needs none), as arrays when
+        `ctx` is an ArrayContext and as Tensors when it is a Context."""
         raise NotImplementedError
 
     @classmethod
@@ -264,15 +295,15 @@ def backpropagate(
     """
     order = topological_order(roots)
     wanted_ids = None if wanted is None else {id(t) for t in wanted}
-    pending: dict[int, Tensor] = {}
+    pending: dict[int, Gradient] = {}
     for root, grad in zip(roots, root_grads):
-        _accumulate(pending, root, grad)
-    found: dict[int, Tensor] = {}
+        _accumulate(pending, root, grad if create_graph else grad.data)
+    found: dict[int, Gradient] = {}
     # Inside a backward rule, detect_anomaly checks what the rule returns (naming
     # the op whose backward it is), not each small op the rule is written with.
     with _Switched("running_backward", True), set_grad_enabled(create_graph):
         _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph)
-    return found
+    return {key: _as_tensor(grad) for key, grad in found.items()}
 
 
 def _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph) -> None:
@@ -286,18 +317,30 @@ def _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph
         ctx = node._ctx
         if ctx is None:
             if wanted_ids is None:
-                _accumulate_into_leaf(node, grad, create_graph)
+                node.grad = _as_tensor(grad) if node.grad is None else node.grad + grad
             continue
-        for parent, parent_grad in zip(ctx.inputs, _call_backward(ctx, grad)):
+        rule_ctx = ctx if create_graph else ctx.with_arrays()
+        for parent, parent_grad in zip(ctx.inputs, _call_backward(ctx, rule_ctx, grad)):
             if parent_grad is not None and parent._requires_grad:
                 _accumulate(pending, parent, _checked_gradient(ctx, parent, parent_grad))
         if not retain_graph:
             ctx.free()
 
 
-def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+def _call_backward(ctx: Context, rule_ctx: Context | ArrayContext, grad: Gradient) -> tuple:
     """The op's backward, always as a tuple with one entry per input."""
-    grads = ctx.function.backward(ctx, grad)
+    try:
+        grads = ctx.function.backward(rule_ctx, grad)
+    except (AttributeError, TypeError) as error:
+        if rule_ctx is ctx:
+            raise
+        # Most likely a rule that calls a Tensor-only method (x.sigmoid(), x.data).
+        raise type(error)(
+            f"{ctx.function.name}.backward: {error}. An ordinary backward() runs every rule "
+            "on NumPy arrays, so a rule may use only what arrays and Tensors share: the "
+            "operators, .sum/.reshape/.transpose/.T/.astype, indexing, and the functions "
+            "in tinygrad_edu.ops.tensor_or_array"
+        ) from error
     if type(grads) is not tuple:
         grads = (grads,)
     if len(grads) != len(ctx.inputs):
@@ -306,27 +349,29 @@ def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
     return grads
 
 
-def _checked_gradient(ctx: Context, parent: Tensor, grad: Tensor) -> Tensor:
+def _checked_gradient(ctx: Context, parent: Tensor, grad: Gradient) -> Gradient:
     """A gradient a backward rule returned, checked against its input (and cast to its dtype)."""
-    if grad.data.shape != parent.data.shape:
+    if grad.shape != parent.data.shape:
         raise RuntimeError(f"{ctx.function.name}.backward returned a gradient of shape "
                            f"{grad.shape} for an input of shape {parent.shape}")
-    if grad.data.dtype != parent.data.dtype:
-        grad = grad.astype(parent.dtype)
+    if grad.dtype != parent.data.dtype:
+        grad = grad.astype(parent.data.dtype)
     if _Modes.anomaly_detection:
-        _raise_if_not_finite(grad.data, f"{ctx.function.name} produced {{what}} in backward", ctx)
+        _raise_if_not_finite(_as_tensor(grad).data,
+                             f"{ctx.function.name} produced {{what}} in backward", ctx)
     return grad
 
 
-def _accumulate(pending: dict[int, Tensor], node: Tensor, grad: Tensor) -> None:
+def _accumulate(pending: dict[int, Gradient], node: Tensor, grad: Gradient) -> None:
     previous = pending.get(id(node))
     pending[id(node)] = grad if previous is None else previous + grad
 
 
-def _accumulate_into_leaf(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
-    if not create_graph and grad._requires_grad:
-        grad = grad.detach()
-    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+def _as_tensor(grad: Gradient) -> Tensor:
+    """A gradient handed to the user (in `.grad` or from `grad()`) is always a Tensor."""
+    if isinstance(grad, tensor_module.Tensor):
+        return grad
+    return tensor_module.constant(grad)
 
 
 def grad(

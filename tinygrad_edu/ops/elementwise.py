@@ -2,15 +2,16 @@
 
 In the docstrings `g` is dL/dy, the gradient arriving at the output y, and each
 formula gives what the op passes on to its inputs. Products are elementwise.
+Each backward rule works on arrays and on Tensors alike (see tensor_or_array.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu.autograd import Context, Function
+from tinygrad_edu.autograd import Context, Function, Gradient
 from tinygrad_edu.ops.broadcast import broadcast_shape, unbroadcast
-from tinygrad_edu.tensor import Tensor, constant, where
+from tinygrad_edu.ops.tensor_or_array import values, where
 
 
 def _broadcasting(op: str, ufunc, *arrays: np.ndarray) -> np.ndarray:
@@ -176,7 +177,7 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * constant(np.sign(ctx.inputs[0].data))
+        return grad * np.sign(values(ctx.inputs[0]))
 
 
 class Relu(Function):
@@ -190,7 +191,7 @@ class Relu(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * constant(ctx.inputs[0].data > 0)
+        return grad * (values(ctx.inputs[0]) > 0)
 
 
 class Sigmoid(Function):
@@ -228,11 +229,11 @@ class Tanh(Function):
         return grad * (1.0 - y * y)
 
 
-def _selection_grads(ctx: Context, grad: Tensor, a_wins: np.ndarray):
+def _selection_grads(ctx: Context, grad: Gradient, a_wins: np.ndarray):
     """Where a wins, a gets the whole gradient; at a tie, a and b get half each."""
     a, b = ctx.inputs
     need_a, need_b = ctx.needs_input_grad
-    weight_a = constant(a_wins + 0.5 * (a.data == b.data))
+    weight_a = (a_wins + 0.5 * (values(a) == values(b))).astype(a.dtype)
     return (unbroadcast(grad * weight_a, a.shape) if need_a else None,
             unbroadcast(grad * (1.0 - weight_a), b.shape) if need_b else None)
 
@@ -249,7 +250,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        return _selection_grads(ctx, grad, a_wins=a.data > b.data)
+        return _selection_grads(ctx, grad, a_wins=values(a) > values(b))
 
 
 class Minimum(Function):
@@ -264,7 +265,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        return _selection_grads(ctx, grad, a_wins=a.data < b.data)
+        return _selection_grads(ctx, grad, a_wins=values(a) < values(b))
 
 
 class Where(Function):
@@ -299,14 +300,14 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x = ctx.inputs[0].data
+        x = values(ctx.inputs[0])
         low, high = ctx.params["low"], ctx.params["high"]
         inside = np.ones(x.shape, dtype=bool)
         if low is not None:
             inside &= x >= low
         if high is not None:
             inside &= x <= high
-        return grad * constant(inside)
+        return grad * inside
 
 
 class Cast(Function):

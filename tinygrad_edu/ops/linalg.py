@@ -6,6 +6,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.broadcast import broadcast_shape, unbroadcast
+from tinygrad_edu.ops.tensor_or_array import unsqueeze
 
 
 def _check_matmul_shapes(a: np.ndarray, b: np.ndarray) -> None:
@@ -49,9 +50,9 @@ class MatMul(Function):
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
         g2 = grad
         if a.ndim == 1:
-            g2 = g2.unsqueeze(-1 if b.ndim == 1 else -2)
+            g2 = unsqueeze(g2, -1 if b.ndim == 1 else -2)
         if b.ndim == 1:
-            g2 = g2.unsqueeze(-1)
+            g2 = unsqueeze(g2, -1)
         grad_a = grad_b = None
         if need_a:
             grad_a = _restore_shape(unbroadcast(g2 @ b2.swapaxes(-1, -2), a2.shape), a.shape)

@@ -14,6 +14,7 @@ import numpy as np
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.broadcast import unbroadcast
 from tinygrad_edu.ops.reduce import normalize_axes
+from tinygrad_edu.ops.tensor_or_array import apply_op
 from tinygrad_edu.tensor import Tensor
 
 
@@ -117,7 +118,7 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.inputs[0]
-        return ScatterAdd.apply(grad, shape=x.shape, index=ctx.params["index"])
+        return apply_op(ScatterAdd, grad, shape=x.shape, index=ctx.params["index"])
 
 
 class ScatterAdd(Function):

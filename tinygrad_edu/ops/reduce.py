@@ -7,15 +7,10 @@ axes and then expands the gradient over them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from tinygrad_edu.autograd import Context, Function
-from tinygrad_edu.tensor import constant
-
-if TYPE_CHECKING:
-    from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.autograd import Context, Function, Gradient
+from tinygrad_edu.ops.tensor_or_array import expand, values
 
 
 def normalize_axes(op: str, axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
@@ -40,7 +35,7 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def expand_back(ctx: Context, grad: Tensor) -> Tensor:
+def expand_back(ctx: Context, grad: Gradient) -> Gradient:
     """The output gradient, spread back over the reduced axes of the input.
 
     Without keepdims the reduced axes are first put back as length-1 axes; a
@@ -49,7 +44,7 @@ def expand_back(ctx: Context, grad: Tensor) -> Tensor:
     x = ctx.inputs[0]
     if not ctx.params["keepdims"] and grad.ndim:
         grad = grad.reshape(kept_shape(x.shape, ctx.params["axis"]))
-    return grad.expand(x.shape)
+    return expand(grad, x.shape)
 
 
 class Sum(Function):
@@ -75,13 +70,13 @@ def _extreme(op: str, choose: np.ufunc, x: np.ndarray, axis: tuple[int, ...],
     return choose.reduce(x, axis=axis, keepdims=keepdims)
 
 
-def _extreme_backward(ctx: Context, grad: Tensor) -> Tensor:
+def _extreme_backward(ctx: Context, grad: Gradient) -> Gradient:
     """The gradient goes to the extreme elements: all of it to a unique one, split
     evenly between ties. (Computed here, not in forward, so no_grad pays nothing.)"""
-    x, axis = ctx.inputs[0], ctx.params["axis"]
-    extreme = ctx.output.data.reshape(kept_shape(x.shape, axis))
-    hits = (x.data == extreme).astype(x.dtype)
-    return expand_back(ctx, grad) * constant(hits / hits.sum(axis=axis, keepdims=True))
+    x, axis = values(ctx.inputs[0]), ctx.params["axis"]
+    extreme = values(ctx.output).reshape(kept_shape(x.shape, axis))
+    hits = (x == extreme).astype(x.dtype)
+    return expand_back(ctx, grad) * (hits / hits.sum(axis=axis, keepdims=True))
 
 
 class Max(Function):

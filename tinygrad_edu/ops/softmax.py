@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.tensor_or_array import exp
 
 
 class LogSoftmax(Function):
@@ -28,4 +29,4 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         axis = ctx.params["axis"]
-        return grad - ctx.output.exp() * grad.sum(axis=axis, keepdims=True)
+        return grad - exp(ctx.output) * grad.sum(axis=axis, keepdims=True)
