@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.autograd import Function, topological_order
+from tinygrad_edu.ops.tensor_or_array import values
 from tinygrad_edu.testing import assert_close
 
 
@@ -210,6 +211,39 @@ def test_float32_parameter_gets_float32_gradient_from_float64_graph():
     (w * x).sum().backward()
     assert w.grad.dtype == np.float32
     assert_close(w.grad, [0.5, 0.25])
+
+
+class SquareWithTensorMethods(Function, register=False):
+    """y = x²; its backward calls `x.abs()`, which only Tensors have."""
+
+    name = "square_with_tensor_methods"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        return grad * 2.0 * x.abs() * (values(x) > 0)
+
+
+def test_a_rule_that_needs_tensor_methods_is_told_that_rules_run_on_arrays():
+    x = leaf([1.5, 2.0])
+    with pytest.raises(AttributeError, match="square_with_tensor_methods.backward: 'numpy.ndarray'"
+                       " object has no attribute 'abs'. An ordinary backward.. runs every rule on"
+                       " NumPy arrays"):
+        SquareWithTensorMethods.apply(x).sum().backward()
+    assert x.grad is None
+    (dy,) = tg.grad(SquareWithTensorMethods.apply(x).sum(), [x], create_graph=True)
+    assert_close(dy, [3.0, 4.0])  # on Tensors the same rule runs
+
+
+def test_plain_backward_leaves_tensors_without_graph_in_dot_grad():
+    w = leaf([1.0, 2.0])
+    (w * w).sum().backward()
+    assert isinstance(w.grad, tg.Tensor) and not w.grad.requires_grad
+    assert_close(w.grad, [2.0, 4.0])
 
 
 def test_detect_anomaly_names_the_op_that_made_nan_in_forward():

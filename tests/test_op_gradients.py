@@ -264,3 +264,19 @@ def test_op_passes_gradgradcheck(op, data):
 def test_fast_mode_agrees_with_full_mode(op, data):
     fn, inputs = data.draw(OP_CASES[op])
     assert gradcheck(fn, inputs, fast_mode=True)
+
+
+@pytest.mark.parametrize("op", sorted(OP_CASES))
+@settings(max_examples=10)
+@given(data=st.data())
+def test_rule_gives_the_same_gradient_on_arrays_and_on_tensors(op, data):
+    """A plain backward runs the rule on arrays and create_graph=True runs it on
+    Tensors: one rule, two kinds of values, the same numbers."""
+    fn, inputs = data.draw(OP_CASES[op])
+    output = fn(*inputs)
+    weights = tg.Tensor(np.random.default_rng(0).standard_normal(output.shape), dtype=np.float64)
+    on_arrays = tg.grad(output, inputs, weights, retain_graph=True, allow_unused=True)
+    on_tensors = tg.grad(output, inputs, weights, create_graph=True, allow_unused=True)
+    for plain, recorded in zip(on_arrays, on_tensors):
+        assert not plain.requires_grad
+        np.testing.assert_allclose(recorded.data, plain.data, rtol=1e-12, atol=1e-300)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from tinygrad_edu.tensor import Tensor
+    from tinygrad_edu.autograd import Gradient
 
 
 def broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
@@ -25,8 +25,9 @@ def broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
         raise ValueError(f"{op}: shapes {listed} cannot be broadcast together") from None
 
 
-def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
-    """Sum `grad` over the axes that broadcasting added or stretched, giving `shape`."""
+def unbroadcast(grad: Gradient, shape: tuple[int, ...]) -> Gradient:
+    """Sum `grad` (an array or a Tensor) over the axes that broadcasting added or
+    stretched, giving `shape`."""
     if grad.shape == shape:
         return grad
     added = grad.ndim - len(shape)
