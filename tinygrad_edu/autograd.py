@@ -357,14 +357,20 @@ def _checked_gradient(ctx: Context, parent: Tensor, grad: Gradient) -> Gradient:
     if grad.dtype != parent.data.dtype:
         grad = grad.astype(parent.data.dtype)
     if _Modes.anomaly_detection:
-        _raise_if_not_finite(_as_tensor(grad).data,
-                             f"{ctx.function.name} produced {{what}} in backward", ctx)
+        _raise_if_not_finite(values(grad), f"{ctx.function.name} produced {{what}} in backward",
+                             ctx)
     return grad
 
 
 def _accumulate(pending: dict[int, Gradient], node: Tensor, grad: Gradient) -> None:
     previous = pending.get(id(node))
     pending[id(node)] = grad if previous is None else previous + grad
+
+
+def values(x: Gradient) -> np.ndarray:
+    """The numbers themselves: the array inside a Tensor, or the array as it is.
+    Backward rules use it for constants computed from values (a mask, a sign)."""
+    return x.data if isinstance(x, tensor_module.Tensor) else x
 
 
 def _as_tensor(grad: Gradient) -> Tensor:

@@ -13,6 +13,8 @@ So a rule is written with what both kinds understand: the operators
 `.transpose`, `.T`, `.swapaxes`, `.astype`, indexing, `.shape`, `.ndim`,
 `.dtype`, and the functions below, which pick the Tensor method or the NumPy
 function to match their argument. The rule itself never asks which kind it has.
+`values(x)` (defined with the engine, which uses it too) gives the numbers of
+either kind, for a constant such as a mask; no gradient flows through it.
 """
 
 from __future__ import annotations
@@ -21,17 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tinygrad_edu.autograd import values
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.tensor import where as tensor_where
 
 if TYPE_CHECKING:
     from tinygrad_edu.autograd import Function
 
-
-def values(x: Tensor | np.ndarray) -> np.ndarray:
-    """The numbers themselves, for a constant computed from them (a mask, a sign):
-    the array inside a Tensor, or the array as it is. No gradient flows through it."""
-    return x.data if isinstance(x, Tensor) else x
+__all__ = ["values", "exp", "expand", "unsqueeze", "where", "apply_op"]
 
 
 def exp(x: Tensor | np.ndarray) -> Tensor | np.ndarray:
