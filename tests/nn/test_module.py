@@ -53,13 +53,17 @@ def test_reassigning_an_attribute_moves_it_between_kinds():
     block = Block()
     block.scale = 3.0  # a plain number: no longer a parameter
     assert "scale" not in dict(block.named_parameters()) and block.scale == 3.0
-    block.fc = nn.Identity()  # a different child
-    assert dict(block.named_parameters()) == {}
+    identity = nn.Identity()
+    block.fc = identity  # a different child
+    assert dict(block.named_parameters()) == {} and block.fc is identity
     new_count = tg.Tensor(np.array(5, np.int64))
     block.count = new_count  # re-assigning a buffer keeps it a buffer
-    assert dict(block.named_buffers())["count"] is new_count
+    assert dict(block.named_buffers())["count"] is new_count and block.count is new_count
+    weight = tg.Tensor(np.ones(2), requires_grad=True)
+    block.scale = weight  # a plain attribute becomes a parameter again
+    assert dict(block.named_parameters()) == {"scale": weight} and block.scale is weight
     del block.fc
-    assert list(block.children()) == []
+    assert list(block.children()) == [] and not hasattr(block, "fc")
 
 
 def test_a_shared_parameter_is_listed_once():
@@ -79,7 +83,7 @@ def test_attribute_assignment_before_super_init_is_a_clear_error():
 
 
 def test_missing_attribute_names_the_class():
-    with pytest.raises(AttributeError, match="Net has no attribute 'nothing'"):
+    with pytest.raises(AttributeError, match="'Net' object has no attribute 'nothing'"):
         Net().nothing  # noqa: B018
 
 

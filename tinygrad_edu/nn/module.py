@@ -60,40 +60,29 @@ class Module:
     # ------------------------------------------------- registration by assignment
 
     def __setattr__(self, name: str, value: Any) -> None:
+        # The tables say what an attribute is; every attribute also lives in the
+        # instance __dict__, so reading `self.weight` is an ordinary attribute lookup.
         if "_parameters" not in self.__dict__:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
         if name in self._buffers and isinstance(value, Tensor):
             self._buffers[name] = value  # re-assigning a buffer keeps it a buffer
-            return
-        self._forget(name)
-        if isinstance(value, Module):
-            self._modules[name] = value
-        elif isinstance(value, Tensor) and value.requires_grad:
-            self._parameters[name] = value
         else:
-            object.__setattr__(self, name, value)
+            self._forget(name)
+            if isinstance(value, Module):
+                self._modules[name] = value
+            elif isinstance(value, Tensor) and value.requires_grad:
+                self._parameters[name] = value
+        object.__setattr__(self, name, value)
 
     def _forget(self, name: str) -> None:
         """Remove `name` from wherever it is registered, before it is registered anew."""
-        for table in (self._parameters, self._buffers, self._modules, self.__dict__):
+        for table in (self._parameters, self._buffers, self._modules):
             table.pop(name, None)
 
-    def __getattr__(self, name: str) -> Any:
-        # Called only when normal lookup fails, i.e. for parameters, buffers and children.
-        tables = self.__dict__
-        for table in ("_parameters", "_buffers", "_modules"):
-            entries = tables.get(table)
-            if entries and name in entries:
-                return entries[name]
-        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
-
     def __delattr__(self, name: str) -> None:
-        for table in (self._parameters, self._buffers, self._modules):
-            if name in table:
-                del table[name]
-                return
+        self._forget(name)
         object.__delattr__(self, name)
 
     def register_buffer(self, name: str, tensor: Tensor) -> None:
@@ -106,6 +95,7 @@ class Module:
                              "require grad (make it a parameter instead)")
         self._forget(name)
         self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
 
     # ------------------------------------------------------------ walking the tree
 
