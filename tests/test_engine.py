@@ -50,7 +50,7 @@ def test_topological_order_puts_every_consumer_before_its_inputs():
     assert order[0] is y
     for t in order:
         if t._ctx is not None:
-            for parent in t._ctx.inputs:
+            for parent in t._ctx.parents:
                 if parent.requires_grad:
                     assert position[id(t)] < position[id(parent)]
 

@@ -1,7 +1,7 @@
 """Tests of tinygrad_edu.viz: the drawing says exactly what the graph is.
 
 The expected numbers (ops, edges, shapes, backward order) are computed here by
-walking `ctx.inputs` directly, never through viz. The drawing is read back from
+walking `ctx.parents` directly, never through viz. The drawing is read back from
 its DOT source, whose node ids are "t<n>" for tensors, "op<n>" for ops and
 "layer<n>" for collapsed layers.
 """
@@ -138,7 +138,7 @@ def walk(root: tg.Tensor) -> list[tg.Tensor]:
         seen.add(id(tensor))
         found.append(tensor)
         if tensor._ctx is not None:
-            stack.extend(tensor._ctx.inputs)
+            stack.extend(tensor._ctx.parents)
     return found
 
 
@@ -218,7 +218,7 @@ def test_edge_count_equals_the_graphs(make_mlp):
     made_by_ops = [t for t in walk(loss) if t._ctx is not None]
     into_ops = [e for e in forward_edges(graph) if e[1].startswith("op")]
     out_of_ops = [e for e in forward_edges(graph) if e[0].startswith("op")]
-    assert len(into_ops) == sum(len(t._ctx.inputs) for t in made_by_ops)
+    assert len(into_ops) == sum(len(t._ctx.parents) for t in made_by_ops)
     assert len(out_of_ops) == len(made_by_ops)
     assert len(tensor_boxes(graph)) == len(walk(loss))
     assert gradient_edges(graph) == []
@@ -270,7 +270,7 @@ def test_gradient_flows_from_lower_to_higher_numbers(make_mlp):
     assert into_inputs
     for op, tensor in into_inputs:
         assert step[output_of[op]] < step[tensor]
-    requires_grad_inputs = [p for t in walk(loss) if t._ctx for p in t._ctx.inputs
+    requires_grad_inputs = [p for t in walk(loss) if t._ctx for p in t._ctx.parents
                             if p.requires_grad]
     assert len(into_inputs) == len(requires_grad_inputs)
 

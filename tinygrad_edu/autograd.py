@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import os
 import traceback
-import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -120,57 +119,55 @@ def module_scope(module: Any):
 class Context:
     """What one op application remembers for its backward pass.
 
-    `inputs` are the input Tensors (the graph's edges), `params` the op's keyword
-    parameters (axis, exponent, ...), `saved` whatever extra arrays `forward`
-    keeps for `backward`, and `output` the Tensor the op produced. `module` is
-    the innermost nn.Module whose forward recorded the op (None outside one).
-    A backward rule reads `inputs`, `output`, `params`, `saved` and
-    `needs_input_grad`; `with_arrays()` gives the same five with arrays in place
-    of Tensors.
+    `parents` are the input Tensors: the graph's edges. A backward rule reads
+    the other five: `inputs` and `output`, the arrays the op computed from and
+    produced; `params`, the op's keyword parameters (axis, exponent, ...);
+    `saved`, whatever extra arrays `forward` kept; and `needs_input_grad`.
+    Under create_graph=True the rule gets `with_tensors(output)` instead, the
+    same five with Tensors in place of the arrays. `module` is the innermost
+    nn.Module whose forward recorded the op (None outside one).
     """
 
     __slots__ = (
-        "function", "inputs", "params", "needs_input_grad", "saved", "_output", "freed",
-        "created_at", "module",
+        "function", "parents", "inputs", "output", "params", "needs_input_grad", "saved",
+        "freed", "created_at", "module",
     )
 
-    def __init__(self, function: type[Function], inputs: tuple[Tensor, ...], params: dict):
+    def __init__(self, function: type[Function], parents: tuple[Tensor, ...],
+                 inputs: list[np.ndarray], params: dict):
         self.function = function
+        self.parents = parents
         self.inputs = inputs
+        self.output: np.ndarray | None = None
         self.params = params
         self.needs_input_grad: tuple[bool, ...] = ()
         self.saved: Any = None
-        self._output: weakref.ref | None = None
         self.freed = False
         self.created_at: list[traceback.FrameSummary] | None = None
         self.module = _Modes.current_module
 
-    @property
-    def output(self) -> Tensor:
-        # A weak reference: the output owns this context, so a strong one would
-        # make a reference cycle. During backward the engine keeps the output alive.
-        return self._output()
-
     def free(self) -> None:
         """Drop everything backward needed; the op name stays for error messages."""
-        self.inputs = ()
+        self.parents = ()
+        self.inputs = []
+        self.output = None
         self.saved = None
-        self._output = None
         self.freed = True
 
-    def with_arrays(self) -> ArrayContext:
-        """What the backward rule sees in an ordinary backward: arrays, not Tensors."""
-        return ArrayContext(tuple([t.data for t in self.inputs]), self._output().data,
-                            self.params, self.saved, self.needs_input_grad)
+    def with_tensors(self, output: Tensor) -> TensorContext:
+        """What the backward rule sees under create_graph=True: Tensors, not arrays,
+        so the gradient it computes is itself recorded in a graph."""
+        return TensorContext(self.parents, output, self.params, self.saved,
+                             self.needs_input_grad)
 
 
-class ArrayContext:
-    """A Context's `inputs` and `output` as NumPy arrays, with its `params`, `saved`
-    and `needs_input_grad`: a backward rule run on these computes plain NumPy."""
+class TensorContext:
+    """A Context's five fields for a backward rule, with the input and output
+    Tensors in place of their arrays: a rule run on these records a graph."""
 
     __slots__ = ("inputs", "output", "params", "saved", "needs_input_grad")
 
-    def __init__(self, inputs: tuple[np.ndarray, ...], output: np.ndarray, params: dict,
+    def __init__(self, inputs: tuple[Tensor, ...], output: Tensor, params: dict,
                  saved: Any, needs_input_grad: tuple[bool, ...]):
         self.inputs = inputs
         self.output = output
@@ -201,16 +198,17 @@ class Function:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx: Context | ArrayContext, grad_output: Gradient) -> Gradient | tuple:
+    def backward(ctx: Context | TensorContext, grad_output: Gradient) -> Gradient | tuple:
         """One gradient per input (None for an input that needs none), as arrays when
-        `ctx` is an ArrayContext and as Tensors when it is a Context."""
+        `ctx` is the Context and as Tensors when it is a TensorContext."""
         raise NotImplementedError
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params) -> Tensor:
         """Run forward on the inputs' arrays and, if needed, record the op in the graph."""
-        ctx = Context(cls, inputs, params)
-        data = cls.forward(ctx, *[t.data for t in inputs], **params)
+        arrays = [t.data for t in inputs]
+        ctx = Context(cls, inputs, arrays, params)
+        data = cls.forward(ctx, *arrays, **params)
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             data = np.asarray(data)
         if _Modes.anomaly_detection and not _Modes.running_backward:
@@ -222,9 +220,8 @@ class Function:
             needs_input_grad = tuple([t._requires_grad for t in inputs])
             if True in needs_input_grad:
                 ctx.needs_input_grad = needs_input_grad
-                out = tensor_module.Tensor._from_op(data, ctx)
-                ctx._output = weakref.ref(out)
-                return out
+                ctx.output = data
+                return tensor_module.Tensor._from_op(data, ctx)
         return tensor_module.Tensor._from_op(data, None)
 
 
@@ -272,7 +269,7 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
                 f"backward: the graph through '{ctx.function.name}' was already freed by an "
                 "earlier backward(); pass retain_graph=True to the first call to backprop twice"
             )
-        for parent in ctx.inputs:
+        for parent in ctx.parents:
             if parent._requires_grad and id(parent) not in visited:
                 stack.append((parent, False))
     order.reverse()
@@ -319,20 +316,20 @@ def _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph
             if wanted_ids is None:
                 node.grad = _as_tensor(grad) if node.grad is None else node.grad + grad
             continue
-        rule_ctx = ctx if create_graph else ctx.with_arrays()
-        for parent, parent_grad in zip(ctx.inputs, _call_backward(ctx, rule_ctx, grad)):
+        rule_ctx = ctx.with_tensors(node) if create_graph else ctx
+        for parent, parent_grad in zip(ctx.parents, _call_backward(ctx, rule_ctx, grad)):
             if parent_grad is not None and parent._requires_grad:
                 _accumulate(pending, parent, _checked_gradient(ctx, parent, parent_grad))
         if not retain_graph:
             ctx.free()
 
 
-def _call_backward(ctx: Context, rule_ctx: Context | ArrayContext, grad: Gradient) -> tuple:
+def _call_backward(ctx: Context, rule_ctx: Context | TensorContext, grad: Gradient) -> tuple:
     """The op's backward, always as a tuple with one entry per input."""
     try:
         grads = ctx.function.backward(rule_ctx, grad)
     except (AttributeError, TypeError) as error:
-        if rule_ctx is ctx:
+        if rule_ctx is not ctx:
             raise
         # Most likely a rule that calls a Tensor-only method (x.sigmoid(), x.data).
         raise type(error)(
@@ -343,9 +340,9 @@ def _call_backward(ctx: Context, rule_ctx: Context | ArrayContext, grad: Gradien
         ) from error
     if type(grads) is not tuple:
         grads = (grads,)
-    if len(grads) != len(ctx.inputs):
+    if len(grads) != len(ctx.parents):
         raise RuntimeError(f"{ctx.function.name}.backward returned {len(grads)} gradients "
-                           f"for {len(ctx.inputs)} inputs")
+                           f"for {len(ctx.parents)} inputs")
     return grads
 
 

@@ -24,7 +24,7 @@ pictures are in docs/visualization.md):
 How it is drawn: one breadth-first walk from the output lists every tensor it
 was computed from, nearest first (a loop, not recursion, so a chain of 100,000
 ops is fine). `max_nodes` keeps the beginning of that list. Each tensor becomes
-a node, each op a node, each entry of an op's `ctx.inputs` an edge.
+a node, each op a node, each entry of an op's `ctx.parents` an edge.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def reachable_tensors(root: Tensor) -> list[Tensor]:
                 "Call backward(retain_graph=True) to keep it for drawing, "
                 "or draw before backward()."
             )
-        for parent in ctx.inputs:
+        for parent in ctx.parents:
             if id(parent) not in seen:
                 seen.add(id(parent))
                 order.append(parent)
@@ -489,8 +489,8 @@ class _Drawing:
         if ctx is None:
             return
         op = self.op_nodes[id(tensor)]
-        several = len(ctx.inputs) > 1
-        for index, parent in enumerate(ctx.inputs):
+        several = len(ctx.parents) > 1
+        for index, parent in enumerate(ctx.parents):
             tail = self.tensor_nodes.get(id(parent), self.note)
             self._connect(tail, op, parent, str(index) if several else "")
         self._connect(op, self.tensor_nodes[id(tensor)], tensor, "")

@@ -110,7 +110,7 @@ def test_calling_a_module_tags_its_ops_with_the_innermost_module():
     assert y._ctx.module is net.head[1]  # the last op is Linear's "+ bias"
     hidden = net.block(x)
     assert hidden._ctx.module is net.block  # "* scale" belongs to Block itself
-    assert hidden._ctx.inputs[0]._ctx.module is net.block.fc
+    assert hidden._ctx.parents[0]._ctx.module is net.block.fc
     assert (x * 2)._ctx.module is None  # outside any module
 
 
