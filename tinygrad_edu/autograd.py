@@ -260,15 +260,16 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
         if id(node) in visited:
             continue
         visited.add(id(node))
-        stack.append((node, True))
         ctx = node._ctx
-        if ctx is None:
+        if ctx is None:  # a leaf has no inputs to wait for
+            order.append(node)
             continue
         if ctx.freed:
             raise RuntimeError(
                 f"backward: the graph through '{ctx.function.name}' was already freed by an "
                 "earlier backward(); pass retain_graph=True to the first call to backprop twice"
             )
+        stack.append((node, True))
         for parent in ctx.parents:
             if parent._requires_grad and id(parent) not in visited:
                 stack.append((parent, False))
