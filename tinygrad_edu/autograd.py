@@ -110,10 +110,16 @@ def detect_anomaly():
     return _Switched("anomaly_detection", True)
 
 
-def module_scope(module: Any):
-    """Mark the ops recorded inside as belonging to `module` (nn.Module.__call__ uses
-    this), so the graph drawing can box each layer's ops together."""
-    return _Switched("current_module", module)
+def call_in_module(module: Any, forward: Callable, args: tuple, kwargs: dict) -> Any:
+    """`forward(*args, **kwargs)`, with the ops it records marked as belonging to
+    `module` (nn.Module.__call__ uses this), so the graph drawing can box each
+    layer's ops together. A plain try/finally: every layer call passes here."""
+    outer = _Modes.current_module
+    _Modes.current_module = module
+    try:
+        return forward(*args, **kwargs)
+    finally:
+        _Modes.current_module = outer
 
 
 class Context:

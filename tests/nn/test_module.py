@@ -114,6 +114,14 @@ def test_calling_a_module_tags_its_ops_with_the_innermost_module():
     assert (x * 2)._ctx.module is None  # outside any module
 
 
+def test_a_forward_that_raises_leaves_no_module_tag_behind():
+    net = Net()
+    with pytest.raises(ValueError, match="Linear: input of shape"):
+        net(tg.randn(4, 5))  # Block's Linear expects 3 features
+    x = tg.randn(4, 3, requires_grad=True)
+    assert (x * 2)._ctx.module is None
+
+
 def test_forward_must_be_defined():
     with pytest.raises(NotImplementedError, match="Module must define forward"):
         nn.Module()(tg.ones(1))

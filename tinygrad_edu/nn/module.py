@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_edu.autograd import module_scope
+from tinygrad_edu.autograd import call_in_module
 from tinygrad_edu.tensor import Tensor
 
 
@@ -224,10 +224,9 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # module_scope tags the recorded ops with this module, so the graph
-        # drawing can put each layer's ops in one box.
-        with module_scope(self):
-            return self.forward(*args, **kwargs)
+        # The recorded ops are tagged with this module, so the graph drawing
+        # can put each layer's ops in one box.
+        return call_in_module(self, self.forward, args, kwargs)
 
     # ------------------------------------------------------------------ printing
 
