@@ -235,6 +235,7 @@ def test_a_rule_that_needs_tensor_methods_is_told_that_rules_run_on_arrays():
                        " NumPy arrays"):
         SquareWithTensorMethods.apply(x).sum().backward()
     assert x.grad is None
+    assert tg.is_grad_enabled()  # the failed backward put grad mode back
     (dy,) = tg.grad(SquareWithTensorMethods.apply(x).sum(), [x], create_graph=True)
     assert_close(dy, [3.0, 4.0])  # on Tensors the same rule runs
 

@@ -303,10 +303,15 @@ def backpropagate(
     for root, grad in zip(roots, root_grads):
         _accumulate(pending, root, grad if create_graph else grad.data)
     found: dict[int, Gradient] = {}
-    # Inside a backward rule, detect_anomaly checks what the rule returns (naming
-    # the op whose backward it is), not each small op the rule is written with.
-    with _Switched("running_backward", True), set_grad_enabled(create_graph):
+    # Rules record a graph only for create_graph. Inside a rule, detect_anomaly
+    # checks what the rule returns (naming the op whose backward it is), not each
+    # small op the rule is written with.
+    outer = _Modes.running_backward, _Modes.grad_enabled
+    _Modes.running_backward, _Modes.grad_enabled = True, create_graph
+    try:
         _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph)
+    finally:
+        _Modes.running_backward, _Modes.grad_enabled = outer
     return {key: _as_tensor(grad) for key, grad in found.items()}
 
 
