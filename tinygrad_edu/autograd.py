@@ -60,8 +60,8 @@ class _Switched:
     """Set one of the `_Modes` switches inside a `with` block and put the old value
     back after; used on a function (`@no_grad()`), it does so around every call.
 
-    A small class rather than a generator-based context manager because every
-    optimizer step enters one (`no_grad`): this costs a third as much.
+    A small class rather than a generator-based context manager: an evaluation
+    loop enters one (`no_grad`) per batch, and this costs a third as much.
     """
 
     __slots__ = ("mode", "value", "previous")

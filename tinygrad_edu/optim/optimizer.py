@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.autograd import enable_grad, no_grad
+from tinygrad_edu.autograd import enable_grad
 from tinygrad_edu.tensor import Tensor
 
 ParamsArgument = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -99,11 +99,11 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        self.update(p.data, p.grad.data, self.state.setdefault(p, {}), group)
+        # `update` works on the arrays themselves, so no graph is recorded here.
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self.update(p.data, p.grad.data, self.state.setdefault(p, {}), group)
         return loss
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
