@@ -60,8 +60,8 @@ class _Switched:
     """Set one of the `_Modes` switches inside a `with` block and put the old value
     back after; used on a function (`@no_grad()`), it does so around every call.
 
-    A small class rather than a generator-based context manager: an evaluation
-    loop enters one (`no_grad`) per batch, and this costs a third as much.
+    A small class rather than a generator-based context manager: every backward
+    pass enters two, and this costs a third as much.
     """
 
     __slots__ = ("mode", "value", "previous")
@@ -306,12 +306,8 @@ def backpropagate(
     # Rules record a graph only for create_graph. Inside a rule, detect_anomaly
     # checks what the rule returns (naming the op whose backward it is), not each
     # small op the rule is written with.
-    outer = _Modes.running_backward, _Modes.grad_enabled
-    _Modes.running_backward, _Modes.grad_enabled = True, create_graph
-    try:
+    with _Switched("running_backward", True), set_grad_enabled(create_graph):
         _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph)
-    finally:
-        _Modes.running_backward, _Modes.grad_enabled = outer
     return {key: _as_tensor(grad) for key, grad in found.items()}
 
 
