@@ -176,3 +176,138 @@ def test_a_saved_model_loads_into_the_equivalent_torch_sequential(tmp_path):
     with torch.no_grad():
         expected = reference(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(model(Tensor(x)).numpy(), expected, atol=1e-6, rtol=1e-6)
+
+
+# ------------------------------------------------------------ atomic saving
+
+
+def write_like_safetensors_0_7_then_fail(error):
+    """A stand-in for safetensors' file writer before 0.8: it opens the target itself
+    (truncating it), writes part of the file, then meets `error` (a full disk, Ctrl-C)."""
+    import safetensors
+
+    def serialize_file(tensors, filename, metadata=None):
+        data = safetensors.serialize(tensors, metadata=metadata)
+        with open(filename, "wb") as f:
+            f.write(data[:len(data) // 2])
+        raise error
+    return serialize_file
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_save_that_fails_part_way_keeps_the_previous_file(tmp_path, monkeypatch, error):
+    import safetensors.numpy
+
+    path = tmp_path / "model.safetensors"
+    previous = {"w": Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))}
+    save(previous, path)
+    before = path.read_bytes()
+    monkeypatch.setattr(safetensors.numpy, "serialize_file",
+                        write_like_safetensors_0_7_then_fail(error))
+    with pytest.raises(type(error)):
+        save({"w": Tensor(np.ones((50, 50), dtype=np.float32))}, path)
+    assert path.read_bytes() == before  # the previous checkpoint is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]  # no temp file left
+    np.testing.assert_array_equal(load(path)["w"].numpy(), previous["w"].numpy())
+
+
+def test_save_replaces_a_previous_file_and_leaves_nothing_else(tmp_path):
+    path = tmp_path / "model.safetensors"
+    save({"w": Tensor(np.zeros(3, dtype=np.float32))}, path)
+    save({"w": Tensor(np.ones(4, dtype=np.float32)), "b": np.int64(7) * np.ones(1, np.int64)},
+         path)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+    loaded = load(path)
+    assert loaded["w"].numpy().tolist() == [1, 1, 1, 1] and loaded["b"].numpy().tolist() == [7]
+
+
+def test_save_into_a_missing_folder_or_onto_a_folder_is_refused(tmp_path):
+    state = {"w": Tensor(np.zeros(3, dtype=np.float32))}
+    with pytest.raises(FileNotFoundError, match=r"save: .*no-such-folder.* does not exist"):
+        save(state, tmp_path / "no-such-folder" / "model.safetensors")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError, match=r"save: .*folder is a directory"):
+        save(state, tmp_path / "folder")
+    assert [p.name for p in tmp_path.iterdir()] == ["folder"]
+    assert list((tmp_path / "folder").iterdir()) == []
+
+
+# ------------------------------------------- what save refuses, what load reads
+
+
+def test_save_refuses_the_reserved_metadata_key(tmp_path):
+    path = tmp_path / "model.safetensors"
+    save({"w": Tensor(np.ones(2, dtype=np.float32))}, path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"save: the key '__metadata__' is reserved"):
+        save({"__metadata__": Tensor(np.ones(2, dtype=np.float32))}, path)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64, object, "U3"])
+def test_save_refuses_dtypes_it_could_not_load(tmp_path, dtype):
+    path = tmp_path / "model.safetensors"
+    with pytest.raises(TypeError, match=rf"save: 'z' has dtype {np.dtype(dtype).name}, which "):
+        save({"z": np.zeros(2, dtype=dtype)}, path)
+    assert not path.exists()
+
+
+def safetensors_file(path, tensors):
+    """Write a safetensors file by hand: {name: (dtype code, shape, raw little-endian bytes)}."""
+    import json
+    import struct
+
+    header, offset = {}, 0
+    for name, (dtype, shape, data) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": list(shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    path.write_bytes(struct.pack("<Q", len(text)) + text
+                     + b"".join(data for _, _, data in tensors.values()))
+    return path
+
+
+def bfloat16_bytes(values: np.ndarray) -> bytes:
+    """bfloat16 is the upper half of a float32: exact for values with 8 significant bits."""
+    return (values.astype("<f4").view("<u4") >> 16).astype("<u2").tobytes()
+
+
+def test_load_reads_bfloat16_as_float32_exactly(tmp_path):
+    values = np.array([[1.5, -2.25, 0.0], [2.0**100, -np.inf, 3.0 * 2.0**-130]], dtype=np.float32)
+    path = safetensors_file(tmp_path / "bf16.safetensors", {
+        "w": ("BF16", values.shape, bfloat16_bytes(values)),
+        "n": ("I64", (2,), np.array([3, -4], dtype="<i8").tobytes()),
+    })
+    loaded = load(path)
+    assert loaded["w"].dtype == np.float32 and loaded["w"].shape == (2, 3)
+    assert loaded["w"].numpy().tobytes() == values.tobytes()
+    assert loaded["n"].dtype == np.int64 and loaded["n"].numpy().tolist() == [3, -4]
+
+
+def test_a_torch_bfloat16_checkpoint_loads_as_its_float32_values(tmp_path):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+
+    weights = torch.randn(4, 5, generator=torch.Generator().manual_seed(0)).to(torch.bfloat16)
+    path = tmp_path / "bf16.safetensors"
+    save_file({"weight": weights}, path)
+    loaded = load(path)["weight"]
+    assert loaded.dtype == np.float32
+    np.testing.assert_array_equal(loaded.numpy(), weights.float().numpy())
+
+
+def test_a_dtype_numpy_cannot_hold_is_refused_by_name(tmp_path):
+    path = safetensors_file(tmp_path / "f8.safetensors", {"x": ("F8_E4M3", (2,), b"\x00\x38")})
+    with pytest.raises(ValueError, match=r"load: .*f8\.safetensors: tensor 'x' has dtype "
+                                         r"F8_E4M3, which tinygrad_edu cannot hold"):
+        load(path)
+
+
+def test_loading_a_directory_is_refused_by_name(tmp_path):
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    with pytest.raises(ValueError, match=r"load: .*checkpoints is a directory, not a "
+                                         r"safetensors file"):
+        load(folder)
