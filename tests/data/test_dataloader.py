@@ -121,3 +121,87 @@ def test_bad_arguments_are_rejected():
         DataLoader(make_dataset(), batch_size=0)
     with pytest.raises(TypeError, match="DataLoader: dataset must be a Dataset.*got list"):
         DataLoader([1, 2, 3])
+
+
+class Records(Dataset):
+    """A dataset whose samples are lists, dicts and plain Python numbers, like many
+    hand-written PyTorch datasets."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, i):
+        return self.make(i)
+
+
+def test_list_samples_are_transposed_into_a_list_of_batches():
+    loader = DataLoader(Records(lambda i: [np.full(3, i, dtype=np.float32), i]), batch_size=2)
+    batches = list(loader)
+    assert [type(b) for b in batches] == [list, list, list]
+    xb, yb = batches[1]
+    assert xb.shape == (2, 3) and xb.dtype == np.float32
+    np.testing.assert_array_equal(xb.numpy(), [[2, 2, 2], [3, 3, 3]])
+    assert yb.dtype == np.int64 and yb.numpy().tolist() == [2, 3]
+
+
+def test_dicts_numbers_strings_and_nesting_collate_like_torch_default_collate():
+    def sample(i):
+        return {"image": Tensor(np.full((2, 2), i, dtype=np.float32)),
+                "label": i, "weight": i / 2, "flag": i % 2 == 0, "name": f"s{i}",
+                "pair": (np.int64(i), np.array([i, -i], dtype=np.int32))}
+
+    batch = next(iter(DataLoader(Records(sample), batch_size=3)))
+    assert set(batch) == {"image", "label", "weight", "flag", "name", "pair"}
+    assert batch["image"].shape == (3, 2, 2) and batch["image"].dtype == np.float32
+    assert batch["label"].dtype == np.int64 and batch["label"].numpy().tolist() == [0, 1, 2]
+    assert batch["weight"].dtype == np.float64 and batch["weight"].numpy().tolist() == [0, .5, 1]
+    assert batch["flag"].dtype == np.bool_ and batch["flag"].numpy().tolist() == [1, 0, 1]
+    assert batch["name"] == ["s0", "s1", "s2"]
+    assert isinstance(batch["pair"], tuple) and len(batch["pair"]) == 2
+    assert batch["pair"][0].numpy().tolist() == [0, 1, 2]
+    assert batch["pair"][1].dtype == np.int32 and batch["pair"][1].shape == (3, 2)
+
+
+def test_the_same_samples_collate_as_in_torch():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import default_collate
+
+    from tinygrad_edu.data import default_collate as ours
+
+    samples = [{"x": np.arange(3, dtype=np.float32) * i, "y": [i, float(i)], "b": i > 1}
+               for i in range(4)]
+    expected, got = default_collate(samples), ours(samples)
+    assert set(got) == set(expected)
+    for key in ("x", "b"):
+        assert str(got[key].dtype) == str(expected[key].dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(got[key].numpy(), expected[key].numpy())
+    assert len(got["y"]) == len(expected["y"]) == 2
+    for ours_field, torch_field in zip(got["y"], expected["y"]):
+        assert str(ours_field.dtype) == str(torch_field.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(ours_field.numpy(), torch_field.numpy())
+    assert torch.is_tensor(expected["x"])
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda i: [np.zeros(3 + (i == 2)), i],
+     r"samples\[0\] do not match: sample 0 has shape \(3,\), sample 2 has shape \(4,\)"),
+    (lambda i: [np.zeros(2)] * (2 + (i == 1)),
+     r"samples do not match: sample 0 has 2 fields, sample 1 has 3"),
+    (lambda i: {"a": 1, "b": 2} if i != 3 else {"a": 1},
+     r"samples do not match: sample 0 has keys \['a', 'b'\], sample 3 has \['a'\]"),
+    (lambda i: {"a": [1, 2] if i != 4 else 3},
+     r"samples\['a'\] do not match: sample 0 is of type list, sample 4 of type int"),
+])
+def test_samples_that_do_not_match_are_reported_with_their_sizes(make, message):
+    with pytest.raises(ValueError, match=r"default_collate: " + message):
+        next(iter(DataLoader(Records(make), batch_size=5)))
+
+
+def test_samples_that_cannot_be_batched_are_named():
+    with pytest.raises(TypeError, match=r"default_collate: samples\[1\] is a NoneType"):
+        next(iter(DataLoader(Records(lambda i: (i, None)), batch_size=2)))
+    with pytest.raises(TypeError, match=r"default_collate: samples holds arrays of dtype <U1"):
+        next(iter(DataLoader(Records(lambda i: np.array(["a", "b"])), batch_size=2)))

@@ -259,3 +259,48 @@ def test_load_csv_errors_name_the_file(tmp_path):
         load_csv(ragged)
     with pytest.raises(DatasetFileError, match=r"load_csv: checksum mismatch for .*ragged\.csv"):
         load_csv(ragged, sha256="0" * 64)
+
+
+def test_dims_whose_product_passes_2_to_the_63_are_reported_not_wrapped(tmp_path):
+    # 2**31 · 2**31 · 4 = 2**64, which int64 arithmetic wraps to 0: the empty body
+    # would then look exactly the right size.
+    dims = (2**31, 2**31, 4)
+    header = IMAGES_MAGIC.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in dims)
+    path = write_gz(tmp_path / "huge.gz", header)
+    need = 16 + dims[0] * dims[1] * dims[2]
+    with pytest.raises(DatasetFileError, match=rf"read_idx: .*huge\.gz is truncated: dims "
+                                               rf"\(2147483648, 2147483648, 4\) need {need} bytes, "
+                                               rf"the file has 16"):
+        read_idx(path, IMAGES_MAGIC)
+
+
+def test_load_csv_keeps_integers_too_large_for_int64_as_text(tmp_path):
+    ids = ["12345678901234567890", "98765432109876543210", "00000000000000000001"]
+    path = tmp_path / "ids.csv"
+    path.write_text("id,score\n" + "".join(f"{i},{k}.5\n" for k, i in enumerate(ids)))
+    table = load_csv(path)
+    assert table["id"].dtype.kind == "U" and table["id"].tolist() == ids  # every digit kept
+    assert table["score"].dtype == np.float64
+    # the rule does not depend on where the large value sits in the column
+    big = "99999999999999999999"
+    for cells, kind in (([big, "1"], "U"), (["1", big], "U"), ([big, "1.5"], "f"),
+                        (["1.5", big], "f"), (["-9223372036854775808"], "i"),
+                        (["9223372036854775808", "x"], "U")):
+        path.write_text("c\n" + "\n".join(cells) + "\n")
+        assert load_csv(path)["c"].dtype.kind == kind, cells
+
+
+def test_the_fashion_mnist_table_holds_the_official_checksums():
+    # The sha256 of the files Zalando publishes (whose md5s are 8d4fb7e6c68d591d4c3dfef9ec88bf0d,
+    # 25c81989df183df01b3e8a0aad5dffbe, bef4ecab320f06d8554ea6380940ec79 and
+    # bb300cfdad3c16e7a12a480ee83cd310), as TensorFlow Datasets and Keras list them.
+    assert loaders.FASHION_MNIST_SHA256 == {
+        "train-images-idx3-ubyte.gz":
+            "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+        "train-labels-idx1-ubyte.gz":
+            "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+        "t10k-images-idx3-ubyte.gz":
+            "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+        "t10k-labels-idx1-ubyte.gz":
+            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+    }

@@ -4,6 +4,7 @@
     from tinygrad_edu.data.datasets import load_mnist
 """
 
+from tinygrad_edu.data.collate import default_collate
 from tinygrad_edu.data.dataloader import DataLoader
 from tinygrad_edu.data.dataset import Dataset, TensorDataset
 from tinygrad_edu.data.preprocessing import (
@@ -16,5 +17,5 @@ from tinygrad_edu.data.split import train_test_split
 
 __all__ = [
     "DataLoader", "Dataset", "MinMaxScaler", "OneHotEncoder", "PolynomialFeatures",
-    "StandardScaler", "TensorDataset", "train_test_split",
+    "StandardScaler", "TensorDataset", "default_collate", "train_test_split",
 ]

@@ -5,22 +5,24 @@
         ...
 
 Each epoch draws a fresh permutation of `range(len(dataset))` and slices it
-into batches, so every sample appears exactly once per epoch.
+into batches, so every sample appears exactly once per epoch. A batch has the
+structure of one sample (see `default_collate`): a TensorDataset gives tuples
+of Tensors, a dataset of `[x, y]` lists gives lists, one of dicts gives dicts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from tinygrad_edu import rng
 from tinygrad_edu.data.dataset import Dataset
-from tinygrad_edu.tensor import Tensor
 
 
 class DataLoader:
-    """Iterate over `dataset` in batches of `batch_size`, yielding tuples of Tensors.
+    """Iterate over `dataset` in batches of `batch_size` (for a TensorDataset, tuples of Tensors).
 
     shuffle:   a new random order every epoch. The order comes from the loader's
                own generator when `seed` is given (so two loaders with the same
@@ -57,7 +59,8 @@ class DataLoader:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+    def __iter__(self) -> Iterator[Any]:
+        """One epoch of batches, each made by `dataset.batch(indices)`."""
         n = len(self.dataset)
         if self.shuffle:
             generator = self._generator if self._generator is not None else rng.generator()

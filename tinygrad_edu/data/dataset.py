@@ -1,9 +1,11 @@
 """Datasets: anything with a length that returns one sample per index.
 
-A sample is a tuple of arrays, e.g. `(features, label)`. The DataLoader asks a
-dataset for whole batches through `Dataset.batch(indices)`: the default fetches
-the samples one by one and stacks them, and `TensorDataset` overrides it with a
-single fancy-indexing step per array, which is what makes batching fast.
+A sample is usually a tuple `(features, label)`, but it can be any structure
+`default_collate` understands: arrays, Tensors, numbers, strings, and lists,
+tuples or dicts of them. The DataLoader asks a dataset for whole batches
+through `Dataset.batch(indices)`: the default fetches the samples one by one
+and collates them, and `TensorDataset` overrides it with a single
+fancy-indexing step per array, which is what makes batching fast.
 """
 
 from __future__ import annotations
@@ -13,24 +15,23 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.data.collate import default_collate
 from tinygrad_edu.tensor import Tensor
 
 
 class Dataset:
-    """Base class: subclasses define `__len__` and `__getitem__(i) -> tuple` of arrays/Tensors."""
+    """Base class: subclasses define `__len__` and `__getitem__(i) -> sample`."""
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__")
 
-    def __getitem__(self, index: int) -> tuple[Any, ...]:
+    def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
-    def batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
-        """The samples at `indices`, each field stacked along a new first axis."""
-        samples = [self[int(i)] for i in indices]
-        samples = [s if isinstance(s, tuple) else (s,) for s in samples]
-        return tuple(_as_tensor(np.stack([np.asarray(field) for field in column]))
-                     for column in zip(*samples, strict=True))
+    def batch(self, indices: np.ndarray) -> Any:
+        """The samples at `indices`, collated by `default_collate`: a batch with the
+        structure of one sample, each array/number stacked along a new first axis."""
+        return default_collate([self[int(i)] for i in indices])
 
 
 class TensorDataset(Dataset):

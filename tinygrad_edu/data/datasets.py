@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import math
 import os
 import sys
 import urllib.request
@@ -41,8 +42,9 @@ FASHION_MNIST_MIRRORS = [
 ]
 
 # sha256 of the official files. MNIST's match the shared datasets README (whose md5s are
-# LeCun's published ones). Zalando publishes only md5s for Fashion-MNIST; these sha256s are
-# the ones two independent public loaders list (they agree with each other).
+# LeCun's published ones). Zalando publishes only md5s for Fashion-MNIST (8d4fb7e6..., 25c81989...,
+# bef4ecab..., bb300cfd... in the order below); these sha256s are those of the same files, as
+# TensorFlow Datasets and Keras list them.
 MNIST_SHA256 = {
     "train-images-idx3-ubyte.gz":
         "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
@@ -55,13 +57,13 @@ MNIST_SHA256 = {
 }
 FASHION_MNIST_SHA256 = {
     "train-images-idx3-ubyte.gz":
-        "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
+        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
     "train-labels-idx1-ubyte.gz":
-        "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
+        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
     "t10k-images-idx3-ubyte.gz":
-        "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
+        "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
     "t10k-labels-idx1-ubyte.gz":
-        "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
 }
 
 SPLITS = {
@@ -149,7 +151,8 @@ def read_idx(path: str | Path, expected_magic: int, caller: str = "read_idx") ->
     if len(data) < header:
         raise DatasetFileError(f"{caller}: {path} is truncated inside its header")
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    expected = header + int(np.prod(dims))
+    # math.prod of Python ints never overflows; np.prod would wrap around past 2**63
+    expected = header + math.prod(dims)
     if len(data) != expected:
         problem = "is truncated" if len(data) < expected else "has trailing bytes"
         raise DatasetFileError(f"{caller}: {path} {problem}: dims {dims} need {expected} bytes, "
@@ -231,9 +234,15 @@ def load_csv(path: str | Path, columns: Sequence[str] | None = None, delimiter: 
              sha256: str | None = None) -> dict[str, np.ndarray]:
     """Read a CSV file with a header row into {column name: 1-D array}, in file order.
 
-    A column whose cells are all integers becomes int64, all numbers float64,
-    anything else str. `columns` keeps only those (in that order); `sha256`
-    verifies the file first.
+    Each column gets the first type that fits every one of its cells:
+
+    * int64 when all cells are integers between -2**63 and 2**63 - 1;
+    * float64 when all cells are numbers;
+    * str otherwise. A column of integers too large for int64 (20-digit IDs,
+      say) is kept as str too, with every digit: float64 would round them, and
+      two different IDs could compare equal.
+
+    `columns` keeps only those (in that order); `sha256` verifies the file first.
 
         table = load_csv("Social_Network_Ads.csv", columns=["Age", "EstimatedSalary", "Purchased"])
         X = np.column_stack([table["Age"], table["EstimatedSalary"]]); y = table["Purchased"]
@@ -258,9 +267,23 @@ def load_csv(path: str | Path, columns: Sequence[str] | None = None, delimiter: 
 
 
 def _typed_column(cells: list[str]) -> np.ndarray:
-    for dtype in (np.int64, np.float64):
-        try:
-            return np.array(cells, dtype=dtype)
-        except ValueError:
-            continue
-    return np.array(cells, dtype=str)
+    """The cells as int64, float64 or str: the first that fits them all (see load_csv)."""
+    try:
+        return np.array(cells, dtype=np.int64)
+    except OverflowError:  # integers beyond int64 somewhere: text if they are all integers
+        if all(_is_integer(cell) for cell in cells):
+            return np.array(cells, dtype=str)
+    except ValueError:     # a cell that is not an integer: try floats
+        pass
+    try:
+        return np.array(cells, dtype=np.float64)
+    except ValueError:
+        return np.array(cells, dtype=str)
+
+
+def _is_integer(cell: str) -> bool:
+    try:
+        int(cell)
+    except ValueError:
+        return False
+    return True
