@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 import tinygrad_edu.functional as F
 from models._groups import group_means
 from models._validation import encode_classes, fit_input, predict_input
-from tinygrad_edu import Tensor, no_grad
+from tinygrad_edu import Tensor, no_grad, stack
 
 
 def class_statistics(X: np.ndarray, codes: np.ndarray, n_classes: int):
@@ -109,15 +109,19 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
     def _joint_log_likelihood(self, X: np.ndarray) -> Tensor:
         """log π_c + Σ_f log N(x_f; θ_cf, σ²_cf) for every row x and class c, as (m, C).
 
-        Σ_f (x_f - θ_cf)² / σ²_cf is expanded like a squared distance,
-        x² · (1/σ²)ᵀ - 2 x · (θ/σ²)ᵀ + Σ_f θ²/σ², so it is two matrix products.
+        Σ_f (x_f - θ_cf)² / σ²_cf is computed from the differences, one class at a
+        time ((m, d) each). Expanding it like a squared distance, x²/σ² - 2xθ/σ² + θ²/σ²,
+        would be two matrix products, but it cancels: a constant feature of 1e5 has
+        σ² = ε ≈ 1e-10, so the three terms are ~1e20 and their sum should be 0.
         """
         with no_grad():
             x = Tensor(X, dtype=np.float64)
-            theta, var = Tensor(self.theta_, dtype=np.float64), Tensor(self.var_, dtype=np.float64)
-            precision = 1.0 / var
-            mahalanobis = ((x * x) @ precision.T - 2.0 * (x @ (theta * precision).T)
-                           + (theta * theta * precision).sum(axis=1))
+            columns = []
+            for theta, var in zip(self.theta_, self.var_):
+                gap = x - Tensor(theta, dtype=np.float64)
+                columns.append((gap * gap / Tensor(var, dtype=np.float64)).sum(axis=1))
+            mahalanobis = stack(columns, axis=1)
+            var = Tensor(self.var_, dtype=np.float64)
             log_norm = -0.5 * (2.0 * np.pi * var).log().sum(axis=1)
             with np.errstate(divide="ignore"):  # a prior of 0 gives log π = -inf
                 log_prior = Tensor(np.log(self.class_prior_), dtype=np.float64)

@@ -57,3 +57,17 @@ def test_bad_input():
         GaussianNB().fit(X, y).predict(np.ones((1, 3)))
     with pytest.raises(ValueError, match="Input X contains NaN"):
         GaussianNB().fit(np.array([[np.nan, 1.0], [1.0, 2.0]]), [0, 1])
+
+
+@pytest.mark.parametrize("constant", [2020.0, 1e5])
+def test_a_large_constant_feature_changes_nothing(mnist_subset, constant):
+    """A constant column gets σ² = ε (tiny) in every class and (x - θ)² = 0, so it adds
+    the same term to every class. Expanding x²/σ² - 2xθ/σ² + θ²/σ² instead cancelled
+    ~1e19-sized terms and moved the probabilities (issue 15)."""
+    X_train, X_test, y_train, _ = mnist_subset
+    X_train, X_test = (np.column_stack([X / 255, np.full(len(X), constant)])
+                       for X in (X_train, X_test))
+    ours, ref = GaussianNB().fit(X_train, y_train), sk.GaussianNB().fit(X_train, y_train)
+    assert ours.epsilon_ == pytest.approx(ref.epsilon_, rel=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X_test), ref.predict_proba(X_test), atol=1e-6)
+    np.testing.assert_array_equal(ours.predict(X_test), ref.predict(X_test))
