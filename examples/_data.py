@@ -12,47 +12,90 @@ datasets README):
     $TINYGRAD_EDU_DATA/salary/Salary_Data.csv, Position_Salaries.csv
 
 MNIST-style image sets may also sit in ~/.cache/tinygrad_edu/<folder> (where
-their loaders download to when TINYGRAD_EDU_DATA is unset). When a file is
-missing, `DataNotFound` stops the script with exit code 2 and a message that
-says where the file should go.
+their loaders download to when TINYGRAD_EDU_DATA is unset).
+
+Every script loads its data through `load_table` or `load_idx_dataset`, and
+both go through `reporting_data_errors`, the one place that turns a data
+problem into one line on stderr and an exit code instead of a traceback:
+
+    missing file, failed download                  DataNotFound, exit code 2
+    file there but unusable (checksum mismatch,    BadDataFile, exit code 3
+    not gzip, truncated, ragged CSV, no such column)
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tinygrad_edu.data import StandardScaler, train_test_split
-from tinygrad_edu.data.datasets import load_csv
+from tinygrad_edu.data.datasets import DatasetFileError, load_csv
 
 DATA_ENV = "TINYGRAD_EDU_DATA"
 EXIT_NO_DATA = 2
+EXIT_BAD_DATA = 3
 
 
-class DataNotFound(SystemExit):
-    """A dataset is not on disk. Uncaught, it ends the script with exit code 2."""
+class DataProblem(SystemExit):
+    """The data a script needs is missing or unusable. Uncaught, it ends the script with
+    `exit_code` (the one-line message has already been printed by `stop`)."""
+
+    exit_code = 1
 
     def __init__(self, message: str):
-        super().__init__(EXIT_NO_DATA)
+        super().__init__(self.exit_code)
         self.message = message
 
     def __str__(self) -> str:
         return self.message
 
 
+class DataNotFound(DataProblem):
+    """A dataset is not on disk, or could not be downloaded: exit code 2."""
+
+    exit_code = EXIT_NO_DATA
+
+
+class BadDataFile(DataProblem):
+    """A data file is there but cannot be used (checksum, format, columns): exit code 3."""
+
+    exit_code = EXIT_BAD_DATA
+
+
+def stop(kind: type[DataProblem], message: str) -> DataProblem:
+    """Print `message` as one line, after the script's name, to stderr; return the exception
+    of `kind` to raise."""
+    line = " ".join(message.split())  # a multi-line message (a failed download) on one line
+    print(f"{Path(sys.argv[0]).name}: {line}", file=sys.stderr)
+    return kind(line)
+
+
 def missing(what: str, where: str, hint: str = "") -> DataNotFound:
-    """Print why the script cannot run to stderr and return the exception to raise."""
-    message = (f"{what} is not available: {where}\n"
-               f"Point {DATA_ENV} at the folder holding the datasets "
-               f"(one sub-folder per dataset, see examples/_data.py), e.g.\n"
-               f"  {DATA_ENV}=/path/to/datasets python {Path(sys.argv[0]).name}\n{hint}")
-    print(message, file=sys.stderr)
-    return DataNotFound(message)
+    """Say that `what` is not available, where it was looked for, and how to provide it."""
+    return stop(DataNotFound, f"{what} is not available: {where}. Set {DATA_ENV} to the folder "
+                              f"holding the datasets, one sub-folder each (see examples/_data.py)."
+                              f" {hint}")
+
+
+@contextmanager
+def reporting_data_errors(what: str, hint: str = "") -> Iterator[None]:
+    """Turn the data loaders' exceptions inside the `with` block into DataNotFound or
+    BadDataFile: one line on stderr and an exit code, not a traceback."""
+    try:
+        yield
+    except FileNotFoundError as error:
+        raise missing(what, str(error), hint) from None
+    except (DatasetFileError, KeyError) as error:  # KeyError: load_csv's missing column
+        message = error.args[0] if isinstance(error, KeyError) else str(error)
+        raise stop(BadDataFile, f"{what} cannot be used: {message}") from None
+    except OSError as error:  # a failed download, a file that cannot be read
+        raise stop(DataNotFound, f"{what} is not available: {error}. {hint}") from None
 
 
 def data_root() -> Path | None:
@@ -74,7 +117,9 @@ def dataset_file(folder: str, filename: str) -> Path:
 
 def load_table(folder: str, filename: str, columns: Sequence[str]) -> dict[str, np.ndarray]:
     """The named columns of a CSV dataset, as {column: 1-D array}."""
-    return load_csv(dataset_file(folder, filename), columns=columns)
+    path = dataset_file(folder, filename)
+    with reporting_data_errors(filename):
+        return load_csv(path, columns=columns)
 
 
 ImageLoader = Callable[..., tuple[np.ndarray, np.ndarray]]
@@ -87,13 +132,12 @@ def load_idx_dataset(loader: ImageLoader, title: str, download: bool = False, hi
     `loader` is load_mnist or load_fashion_mnist, which look in
     $TINYGRAD_EDU_DATA/<name>, or ~/.cache/tinygrad_edu/<name> when the
     variable is unset, and fetch missing files only when `download` is True.
-    Raises DataNotFound, adding `hint` to the message, when the files are missing.
+    Raises DataNotFound, adding `hint` to the message, when the files are missing,
+    and BadDataFile when one fails its checks.
     """
-    try:
+    with reporting_data_errors(title, hint):
         X_train, y_train = loader(split="train", download=download)
         X_test, y_test = loader(split="test", download=download)
-    except FileNotFoundError as error:
-        raise missing(title, str(error), hint) from None
     return X_train, y_train, X_test, y_test
 
 

@@ -3,9 +3,14 @@
 Each case study runs in-process with `--quick` into a temporary folder, through
 its `main(argv)`, which returns its key numbers. A script whose data is not on
 disk raises `_data.DataNotFound`, and its test is skipped with that message.
+The last tests run scripts as a user would, in a subprocess on a broken or
+empty data folder, and check the one-line message and the exit code.
 """
 
+import gzip
 import importlib.util
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -155,3 +160,48 @@ def test_a_missing_dataset_exits_with_code_2_and_says_where_to_put_it(tmp_path, 
         load_example("churn").main(["--quick", "--out", str(tmp_path / "out")])
     assert stop.value.code == 2 and "Churn_Modelling.csv" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def run_script(name: str, data: Path, cwd: Path) -> subprocess.CompletedProcess:
+    """Run examples/<name>.py --quick as a user would, with TINYGRAD_EDU_DATA=data."""
+    env = {**os.environ, "TINYGRAD_EDU_DATA": str(data), "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--quick"], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def assert_one_line_error(run: subprocess.CompletedProcess, code: int, *phrases: str) -> None:
+    assert run.returncode == code, run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    for phrase in phrases:
+        assert phrase in run.stderr, run.stderr
+
+
+def test_a_bad_image_file_ends_the_script_with_one_line_and_an_exit_code(tmp_path):
+    folder = tmp_path / "data" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (folder / name).write_bytes(gzip.compress(b"not the official file"))
+    run = run_script("fashion_mnist", tmp_path / "data", tmp_path)
+    assert_one_line_error(run, _data.EXIT_BAD_DATA, "fashion_mnist.py: ", "checksum mismatch",
+                          str(folder / "train-images-idx3-ubyte.gz"))
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_a_bad_csv_file_ends_the_script_with_one_line_and_an_exit_code(tmp_path):
+    folder = tmp_path / "data" / "mall-customers"
+    folder.mkdir(parents=True)
+    (folder / "Mall_Customers.csv").write_text("CustomerID,Genre,Age\n0001,Male,19\n0002,Male\n")
+    run = run_script("mall_customers", tmp_path / "data", tmp_path)
+    assert_one_line_error(run, _data.EXIT_BAD_DATA, "mall_customers.py: ",
+                          "Mall_Customers.csv line 3 has 2 fields")
+    (folder / "Mall_Customers.csv").write_text("CustomerID,Genre,Age\n0001,Male,19\n")
+    run = run_script("mall_customers", tmp_path / "data", tmp_path)  # columns are missing
+    assert_one_line_error(run, _data.EXIT_BAD_DATA, "Mall_Customers.csv has no column")
+
+
+def test_missing_data_ends_the_script_with_one_line_and_exit_code_2(tmp_path):
+    (tmp_path / "data").mkdir()
+    run = run_script("fashion_mnist", tmp_path / "data", tmp_path)
+    assert_one_line_error(run, _data.EXIT_NO_DATA, "fashion_mnist.py: ",
+                          "Fashion-MNIST is not available", "TINYGRAD_EDU_DATA", "--download")
