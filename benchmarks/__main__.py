@@ -53,12 +53,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def command_line(argv: list[str]) -> str:
     """How this run was started (with the data variable that changes what the MLP trains
-    on), the interpreter relative to the working directory."""
+    on), the interpreter relative to the working directory. No folder of this machine
+    goes into the docs: the data folder is written /path/to/datasets, an interpreter
+    outside the project `python`."""
     python = sys.executable
-    if python.startswith(os.getcwd() + os.sep):
-        python = os.path.relpath(python)
+    python = os.path.relpath(python) if python.startswith(os.getcwd() + os.sep) else "python"
     data = os.environ.get("TINYGRAD_EDU_DATA")
-    environment = [f"TINYGRAD_EDU_DATA={data}"] if data else []
+    environment = ["TINYGRAD_EDU_DATA=/path/to/datasets"] if data else []
     return " ".join([*environment, python, "-m", "benchmarks", *argv])
 
 

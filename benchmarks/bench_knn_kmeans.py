@@ -1,6 +1,6 @@
 """Benchmark: k-NN on full MNIST and KMeans on 60,000 MNIST vectors, against scikit-learn.
 
-    PYTHONPATH=. TINYGRAD_EDU_DATA=/work/shared/datasets \
+    PYTHONPATH=. TINYGRAD_EDU_DATA=/path/to/datasets \
         .venv/bin/python benchmarks/bench_knn_kmeans.py
 
 Prints wall-clock seconds and accuracy/inertia for ours and scikit-learn's
