@@ -46,7 +46,7 @@ class SiLU(Function, register=False):
     name = "silu"
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+    def forward(x: np.ndarray) -> np.ndarray:
         return x / (1 + np.exp(-x))
 
     @staticmethod

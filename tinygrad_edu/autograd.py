@@ -2,27 +2,34 @@
 
 How it fits together:
 
-* An op is a `Function` subclass with two static methods. `forward(ctx, *arrays,
+* An op is a `Function` subclass with two static methods. `forward(*arrays,
   **params)` computes on NumPy arrays. `backward(ctx, grad_output)` returns one
   gradient per input. It is written once, with operations that NumPy arrays and
   Tensors share (see ops/tensor_or_array.py): an ordinary backward runs it on
-  arrays, at the cost of the arithmetic alone, and `create_graph=True` runs it
-  on Tensors, so the backward pass is itself a graph and can be differentiated.
+  arrays, and `create_graph=True` runs it on Tensors, so the backward pass is
+  itself a graph and can be differentiated.
 * `Function.apply` runs `forward` and, when grad mode is on and an input
   requires grad, links the output Tensor to a `Context` that remembers the
-  inputs. Those links are the computation graph.
+  inputs and the version of each. Those links are the computation graph.
 * `backpropagate` visits the graph in `topological_order` (every node before the
   nodes it was computed from), calls each op's `backward` once with the summed
-  gradient of its output, and hands the results to the op's inputs.
-  Gradients travel as arrays, or as Tensors when `create_graph=True`.
+  gradient of its output, sums each returned gradient back to its input's shape
+  when the op broadcasts, and hands the results to the op's inputs.
+* A rule reads its inputs and output through the Context, which first checks
+  that no in-place operation has changed them since forward: a changed value
+  would give a wrong gradient, so backward raises instead.
+* Grad mode, anomaly mode and the module tag are per thread, as in PyTorch:
+  a thread inside `no_grad()` does not stop another from recording its graph.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import os
+import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -30,6 +37,7 @@ import numpy as np
 # tensor.py imports this module; the engine only needs Tensor at run time, so it
 # refers to it through the module object and the import cycle stays harmless.
 from tinygrad_edu import tensor as tensor_module
+from tinygrad_edu.broadcast import unbroadcast
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -42,9 +50,10 @@ OPS: dict[str, type[Function]] = {}
 """The op registry: op name -> Function class. Tests and docs walk it."""
 
 
-class _Modes:
-    """Global switches: is a graph recorded, are NaN/inf checked for, and which
-    Module (if any) is running its forward pass."""
+class _Modes(threading.local):
+    """The switches of the current thread: is a graph recorded, are NaN/inf checked
+    for, is a backward pass running, and which Module (if any) is running its
+    forward pass. The class attributes are every new thread's starting values."""
 
     grad_enabled = True
     anomaly_detection = False
@@ -52,17 +61,17 @@ class _Modes:
     current_module: Any = None
 
 
+_modes = _Modes()
+
+
 def is_grad_enabled() -> bool:
-    return _Modes.grad_enabled
+    return _modes.grad_enabled
 
 
 class _Switched:
-    """Set one of the `_Modes` switches inside a `with` block and put the old value
-    back after; used on a function (`@no_grad()`), it does so around every call.
-
-    A small class rather than a generator-based context manager: every backward
-    pass enters two, and this costs a third as much.
-    """
+    """Set one of the current thread's mode switches inside a `with` block and put
+    the old value back after. Used on a function (`@no_grad()`) it does so around
+    every call; on a generator function, around every step of the generator."""
 
     __slots__ = ("mode", "value", "previous")
 
@@ -71,37 +80,69 @@ class _Switched:
         self.value = value
 
     def __enter__(self) -> None:
-        self.previous = getattr(_Modes, self.mode)
-        setattr(_Modes, self.mode, self.value)
+        self.previous = getattr(_modes, self.mode)
+        setattr(_modes, self.mode, self.value)
 
     def __exit__(self, *exception: Any) -> None:
-        setattr(_Modes, self.mode, self.previous)
+        setattr(_modes, self.mode, self.previous)
 
     def __call__(self, function: Callable) -> Callable:
+        mode, value = self.mode, self.value
+        if inspect.isgeneratorfunction(function):
+            @functools.wraps(function)
+            def switched_generator(*args, **kwargs):
+                return (yield from _step_in_mode(function(*args, **kwargs), mode, value))
+
+            return switched_generator
+
         @functools.wraps(function)
         def switched(*args, **kwargs):
-            with _Switched(self.mode, self.value):  # a fresh one: the call may recurse
+            with _Switched(mode, value):  # a fresh one: the call may recurse
                 return function(*args, **kwargs)
 
         return switched
 
 
-def set_grad_enabled(enabled: bool):
+def _step_in_mode(generator: Generator, mode: str, value: Any) -> Generator:
+    """Run `generator` with the mode switched while its own code runs, and only
+    then: the caller's code between two steps runs in the caller's mode."""
+    step = functools.partial(generator.send, None)
+    while True:
+        try:
+            with _Switched(mode, value):
+                request = step()
+        except StopIteration as stop:
+            return stop.value
+        try:
+            response = yield request
+        except GeneratorExit:
+            with _Switched(mode, value):
+                generator.close()
+            raise
+        except BaseException as error:  # thrown in by the caller: pass it on
+            step = functools.partial(generator.throw, error)
+        else:
+            step = functools.partial(generator.send, response)
+
+
+def set_grad_enabled(enabled: bool) -> _Switched:
     """Context manager (or decorator): record the graph inside it, or not."""
     return _Switched("grad_enabled", enabled)
 
 
-def no_grad():
-    """Context manager (or decorator): ops inside it record no graph."""
-    return set_grad_enabled(False)
+def no_grad(function: Callable | None = None):
+    """Context manager (or decorator, with or without the parentheses): ops inside
+    it record no graph."""
+    switch = set_grad_enabled(False)
+    return switch if function is None else switch(function)
 
 
-def enable_grad():
+def enable_grad() -> _Switched:
     """Context manager (or decorator): record the graph again, e.g. inside `no_grad`."""
     return set_grad_enabled(True)
 
 
-def detect_anomaly():
+def detect_anomaly() -> _Switched:
     """Raise FloatingPointError when an op produces NaN or inf, in forward or backward.
 
     The message names the op and shows where in the user's code it was created.
@@ -113,79 +154,143 @@ def detect_anomaly():
 def call_in_module(module: Any, forward: Callable, args: tuple, kwargs: dict) -> Any:
     """`forward(*args, **kwargs)`, with the ops it records marked as belonging to
     `module` (nn.Module.__call__ uses this), so the graph drawing can box each
-    layer's ops together. A plain try/finally: every layer call passes here."""
-    outer = _Modes.current_module
-    _Modes.current_module = module
+    layer's ops together."""
+    outer = _modes.current_module
+    _modes.current_module = module
     try:
         return forward(*args, **kwargs)
     finally:
-        _Modes.current_module = outer
+        _modes.current_module = outer
 
 
 class Context:
     """What one op application remembers for its backward pass.
 
     `parents` are the input Tensors: the graph's edges. A backward rule reads
-    the other five: `inputs` and `output`, the arrays the op computed from and
-    produced; `params`, the op's keyword parameters (axis, exponent, ...);
-    `saved`, whatever extra arrays `forward` kept; and `needs_input_grad`.
-    Under create_graph=True the rule gets `with_tensors(output)` instead, the
-    same five with Tensors in place of the arrays. `module` is the innermost
-    nn.Module whose forward recorded the op (None outside one).
+    `inputs` and `output` (the arrays the op computed from and produced, checked
+    unchanged since forward), `input_shapes` (never checked: an in-place
+    operation keeps a shape), `params` (the op's keyword parameters: axis,
+    shape, ...) and `needs_input_grad`. Under create_graph=True the rule gets a
+    `TensorContext` instead: the same fields with Tensors in place of the arrays.
+    `module` is the innermost nn.Module whose forward recorded the op.
     """
 
     __slots__ = (
-        "function", "parents", "inputs", "output", "params", "needs_input_grad", "saved",
-        "freed", "created_at", "module",
+        "function", "parents", "_inputs", "_output", "params", "needs_input_grad",
+        "input_versions", "output_counter", "output_version", "freed", "created_at",
+        "module",
     )
 
     def __init__(self, function: type[Function], parents: tuple[Tensor, ...],
-                 inputs: list[np.ndarray], params: dict):
+                 inputs: list[np.ndarray], params: dict, needs_input_grad: tuple[bool, ...]):
         self.function = function
         self.parents = parents
-        self.inputs = inputs
-        self.output: np.ndarray | None = None
+        self._inputs = inputs
         self.params = params
-        self.needs_input_grad: tuple[bool, ...] = ()
-        self.saved: Any = None
+        self.needs_input_grad = needs_input_grad
+        self.input_versions = tuple([t._version_counter.value for t in parents])
         self.freed = False
         self.created_at: list[traceback.FrameSummary] | None = None
-        self.module = _Modes.current_module
+        self.module = _modes.current_module
+
+    def remember_output(self, output: Tensor) -> None:
+        """Keep the output's array and its version counter, not the Tensor itself
+        (the Tensor refers to this Context, and a reference back would be a cycle)."""
+        self._output = output.data
+        self.output_counter = output._version_counter
+        self.output_version = self.output_counter.value
+
+    @property
+    def inputs(self) -> list[np.ndarray]:
+        self.check_inputs_unchanged()
+        return self._inputs
+
+    @property
+    def output(self) -> np.ndarray:
+        self.check_output_unchanged()
+        return self._output
+
+    @property
+    def input_shapes(self) -> list[tuple[int, ...]]:
+        return [a.shape for a in self._inputs]
+
+    def check_inputs_unchanged(self) -> None:
+        for index, (tensor, version) in enumerate(zip(self.parents, self.input_versions)):
+            if tensor._version_counter.value != version:
+                raise _modified_error(self, f"input {index}", tensor.shape, version,
+                                      tensor._version_counter.value)
+
+    def check_output_unchanged(self) -> None:
+        if self.output_counter.value != self.output_version:
+            raise _modified_error(self, "its output", self._output.shape, self.output_version,
+                                  self.output_counter.value)
 
     def free(self) -> None:
         """Drop everything backward needed; the op name stays for error messages."""
         self.parents = ()
-        self.inputs = []
-        self.output = None
-        self.saved = None
+        self._inputs = []
+        self._output = None
         self.freed = True
 
-    def with_tensors(self, output: Tensor) -> TensorContext:
-        """What the backward rule sees under create_graph=True: Tensors, not arrays,
-        so the gradient it computes is itself recorded in a graph."""
-        return TensorContext(self.parents, output, self.params, self.saved,
-                             self.needs_input_grad)
+
+def _modified_error(ctx: Context, which: str, shape: tuple[int, ...], expected: int,
+                    now: int) -> RuntimeError:
+    return RuntimeError(
+        f"{ctx.function.name}.backward: one of the variables needed for gradient computation "
+        f"has been modified by an inplace operation: {which} of '{ctx.function.name}' "
+        f"(shape {shape}) is at version {now}; expected version {expected} instead. "
+        "Its backward rule would read the new values and give a wrong gradient: make the "
+        "change out of place (y = y + x), or clone() the tensor before changing it"
+    )
 
 
 class TensorContext:
-    """A Context's five fields for a backward rule, with the input and output
-    Tensors in place of their arrays: a rule run on these records a graph."""
+    """What a backward rule sees under create_graph=True: a Context's fields with
+    the input and output Tensors in place of their arrays, so the gradient the
+    rule computes is itself recorded in a graph."""
 
-    __slots__ = ("inputs", "output", "params", "saved", "needs_input_grad")
+    __slots__ = ("ctx", "_output")
 
-    def __init__(self, inputs: tuple[Tensor, ...], output: Tensor, params: dict,
-                 saved: Any, needs_input_grad: tuple[bool, ...]):
-        self.inputs = inputs
-        self.output = output
-        self.params = params
-        self.saved = saved
-        self.needs_input_grad = needs_input_grad
+    def __init__(self, ctx: Context, output: Tensor):
+        self.ctx = ctx
+        self._output = output
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        self.ctx.check_inputs_unchanged()
+        return self.ctx.parents
+
+    @property
+    def output(self) -> Tensor:
+        self.ctx.check_output_unchanged()
+        return self._output
+
+    @property
+    def input_shapes(self) -> list[tuple[int, ...]]:
+        return self.ctx.input_shapes
+
+    @property
+    def params(self) -> dict:
+        return self.ctx.params
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        return self.ctx.needs_input_grad
 
 
 class Function:
-    """One differentiable op. Subclasses set `name` and write `forward`/`backward`."""
+    """One differentiable op. Subclasses set `name` and write `forward`/`backward`.
+
+    `broadcasts = True` says the op broadcasts its inputs as NumPy does: the
+    engine then sums each gradient the rule returns back to its input's shape.
+    `returns_view = True` says the output may share memory with the first input
+    (reshape, transpose, indexing): the two then share one version counter, so an
+    in-place change through either is seen by every op that saved the other.
+    """
 
     name: ClassVar[str] = ""
+    broadcasts: ClassVar[bool] = False
+    returns_view: ClassVar[bool] = False
 
     def __init_subclass__(cls, register: bool = True, **kwargs):
         """Add the op to OPS. `class Foo(Function, register=False)` keeps an
@@ -200,7 +305,7 @@ class Function:
         OPS[cls.name] = cls
 
     @staticmethod
-    def forward(ctx: Context | None, *arrays: np.ndarray, **params) -> np.ndarray:
+    def forward(*arrays: np.ndarray, **params) -> np.ndarray:
         raise NotImplementedError
 
     @staticmethod
@@ -213,22 +318,25 @@ class Function:
     def apply(cls, *inputs: Tensor, **params) -> Tensor:
         """Run forward on the inputs' arrays and, if needed, record the op in the graph."""
         arrays = [t.data for t in inputs]
-        ctx = Context(cls, inputs, arrays, params)
-        data = cls.forward(ctx, *arrays, **params)
+        data = cls.forward(*arrays, **params)
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             data = np.asarray(data)
-        if _Modes.anomaly_detection and not _Modes.running_backward:
-            ctx.created_at = _user_frames()
-            _raise_if_not_finite(data, f"{cls.name} produced {{what}} in forward", ctx)
+        counter = inputs[0]._version_counter if cls.returns_view else None
+        created_at = None
+        if _modes.anomaly_detection and not _modes.running_backward:
+            created_at = _user_frames()
+            _raise_if_not_finite(data, f"{cls.name} produced {{what}} in forward", created_at)
         # A graph is recorded when grad mode is on, the result is a float and an
-        # input requires grad (checked in that order: the cheapest test first).
-        if _Modes.grad_enabled and data.dtype.kind == "f":
+        # input requires grad.
+        if _modes.grad_enabled and data.dtype.kind == "f":
             needs_input_grad = tuple([t._requires_grad for t in inputs])
             if True in needs_input_grad:
-                ctx.needs_input_grad = needs_input_grad
-                ctx.output = data
-                return tensor_module.Tensor._from_op(data, ctx)
-        return tensor_module.Tensor._from_op(data, None)
+                ctx = Context(cls, inputs, arrays, params, needs_input_grad)
+                ctx.created_at = created_at
+                output = tensor_module.Tensor._from_op(data, ctx, counter)
+                ctx.remember_output(output)
+                return output
+        return tensor_module.Tensor._from_op(data, None, counter)
 
 
 def _user_frames(keep: int = 4) -> list[traceback.FrameSummary]:
@@ -238,11 +346,12 @@ def _user_frames(keep: int = 4) -> list[traceback.FrameSummary]:
     return frames[-keep:]
 
 
-def _raise_if_not_finite(array: np.ndarray, message: str, ctx: Context) -> None:
+def _raise_if_not_finite(array: np.ndarray, message: str,
+                         created_at: list[traceback.FrameSummary] | None) -> None:
     if array.dtype.kind != "f" or np.isfinite(array).all():
         return
     what = "nan" if np.isnan(array).any() else "inf"
-    where = "".join(traceback.format_list(ctx.created_at or []))
+    where = "".join(traceback.format_list(created_at or []))
     raise FloatingPointError(
         f"detect_anomaly: {message.format(what=what)}; the op was created at:\n{where}"
     )
@@ -283,6 +392,44 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     return order
 
 
+class _Pass:
+    """The state of one backward pass: the gradients still on their way to each
+    node (`pending`, by id), what `grad()` asked for (`wanted`) and has `found`, and
+    which arrays were already handed out (`given`), so no two tensors share one."""
+
+    def __init__(self, create_graph: bool, retain_graph: bool, wanted: Sequence[Tensor] | None):
+        self.create_graph = create_graph
+        self.retain_graph = retain_graph
+        self.wanted = None if wanted is None else {id(t) for t in wanted}
+        self.pending: dict[int, Gradient] = {}
+        self.found: dict[int, Tensor] = {}
+        self.given: set[int] = set()
+
+    def add(self, node: Tensor, grad: Gradient) -> None:
+        previous = self.pending.get(id(node))
+        self.pending[id(node)] = grad if previous is None else previous + grad
+
+    def owned(self, grad: Gradient) -> Tensor:
+        """`grad` as a Tensor that no other tensor, and not the caller, holds: its own
+        writable, contiguous array (copied only when that is not so already)."""
+        if self.create_graph:
+            if id(grad) in self.given or not _is_own_array(grad.data):
+                grad = grad.clone()
+        else:
+            if type(grad) is not np.ndarray:
+                grad = np.asarray(grad)
+            elif id(grad) in self.given or not _is_own_array(grad):
+                grad = grad.copy()
+            grad = tensor_module.Tensor._from_op(grad, None)
+        self.given.add(id(grad if self.create_graph else grad.data))
+        return grad
+
+
+def _is_own_array(array: np.ndarray) -> bool:
+    flags = array.flags
+    return flags.owndata and flags.c_contiguous and flags.writeable
+
+
 def backpropagate(
     roots: Sequence[Tensor],
     root_grads: Sequence[Tensor],
@@ -293,43 +440,76 @@ def backpropagate(
     """Push `root_grads` from `roots` back through the graph.
 
     With `wanted=None` (what `Tensor.backward` does) gradients accumulate into
-    the `.grad` of every leaf that requires grad. Otherwise (what `grad()` does)
-    no `.grad` is touched and the gradients of the `wanted` tensors are returned,
-    keyed by `id`.
+    the `.grad` of every leaf that requires grad (and of every tensor that called
+    `retain_grad()`). Otherwise (what `grad()` does) no `.grad` is touched and the
+    gradients of the `wanted` tensors are returned, keyed by `id`.
     """
     order = topological_order(roots)
-    wanted_ids = None if wanted is None else {id(t) for t in wanted}
-    pending: dict[int, Gradient] = {}
+    state = _Pass(create_graph, retain_graph, wanted)
     for root, grad in zip(roots, root_grads):
-        _accumulate(pending, root, grad if create_graph else grad.data)
-    found: dict[int, Gradient] = {}
+        seed = grad if create_graph else grad.data
+        state.given.add(id(seed))  # the caller's: never handed out as somebody's .grad
+        state.add(root, seed)
     # Rules record a graph only for create_graph. Inside a rule, detect_anomaly
     # checks what the rule returns (naming the op whose backward it is), not each
     # small op the rule is written with.
     with _Switched("running_backward", True), set_grad_enabled(create_graph):
-        _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph)
-    return {key: _as_tensor(grad) for key, grad in found.items()}
+        for node in order:
+            grad = state.pending.pop(id(node), None)
+            if grad is not None:
+                _visit(node, grad, state)
+    return state.found
 
 
-def _backward_pass(order, pending, found, wanted_ids, retain_graph, create_graph) -> None:
-    """Visit the nodes in topological order, each once, with its summed gradient."""
-    for node in order:
-        grad = pending.pop(id(node), None)
-        if grad is None:
+def _visit(node: Tensor, grad: Gradient, state: _Pass) -> None:
+    """Give `node` its summed gradient: run its hooks, store it where asked, and
+    send its op's backward results on to the op's inputs."""
+    if node._hooks:
+        grad = _run_hooks(node, grad, state.create_graph)
+    if state.wanted is not None:
+        if id(node) in state.wanted:
+            state.found[id(node)] = state.owned(grad)
+    elif node._ctx is None or node._retains_grad:
+        node.grad = state.owned(grad) if node.grad is None else _sum_grads(node.grad, grad)
+    ctx = node._ctx
+    if ctx is None:
+        return
+    rule_ctx = TensorContext(ctx, node) if state.create_graph else ctx
+    for parent, parent_grad in zip(ctx.parents, _call_backward(ctx, rule_ctx, grad)):
+        if parent_grad is not None and parent._requires_grad:
+            state.add(parent, _checked_gradient(ctx, parent, parent_grad))
+    if not state.retain_graph:
+        ctx.free()
+
+
+def _sum_grads(stored: Tensor, grad: Gradient) -> Tensor:
+    """A `.grad` plus a new contribution: a new Tensor with its own array (a
+    Tensor with a graph under create_graph)."""
+    if isinstance(grad, tensor_module.Tensor) or stored._ctx is not None:
+        return stored + grad
+    return tensor_module.Tensor._from_op(stored.data + grad, None)
+
+
+def _run_hooks(node: Tensor, grad: Gradient, create_graph: bool) -> Gradient:
+    """Call the hooks registered on `node`, in order; a hook that returns a value
+    replaces the gradient. A hook sees a Tensor: read-only in an ordinary backward,
+    since the same array may also be on its way to another tensor."""
+    for hook in list(node._hooks.values()):
+        if create_graph:
+            shown = grad
+        else:
+            view = np.asarray(grad).view()
+            view.flags.writeable = False
+            shown = tensor_module.Tensor._from_op(view, None)
+        result = hook(shown)
+        if result is None:
             continue
-        if wanted_ids is not None and id(node) in wanted_ids:
-            found[id(node)] = grad
-        ctx = node._ctx
-        if ctx is None:
-            if wanted_ids is None:
-                node.grad = _as_tensor(grad) if node.grad is None else node.grad + grad
-            continue
-        rule_ctx = ctx.with_tensors(node) if create_graph else ctx
-        for parent, parent_grad in zip(ctx.parents, _call_backward(ctx, rule_ctx, grad)):
-            if parent_grad is not None and parent._requires_grad:
-                _accumulate(pending, parent, _checked_gradient(ctx, parent, parent_grad))
-        if not retain_graph:
-            ctx.free()
+        result = tensor_module.as_tensor(result, like=node)
+        if result.shape != node.shape:
+            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient "
+                               f"of shape {result.shape} for a tensor of shape {node.shape}")
+        grad = result if create_graph else result.data
+    return grad
 
 
 def _call_backward(ctx: Context, rule_ctx: Context | TensorContext, grad: Gradient) -> tuple:
@@ -355,34 +535,26 @@ def _call_backward(ctx: Context, rule_ctx: Context | TensorContext, grad: Gradie
 
 
 def _checked_gradient(ctx: Context, parent: Tensor, grad: Gradient) -> Gradient:
-    """A gradient a backward rule returned, checked against its input (and cast to its dtype)."""
-    if grad.shape != parent.data.shape:
+    """A gradient a backward rule returned, summed back to its input's shape when
+    the op broadcasts, then checked against the input and cast to its dtype."""
+    shape = parent.data.shape
+    if ctx.function.broadcasts and grad.shape != shape:
+        grad = unbroadcast(grad, shape)
+    if grad.shape != shape:
         raise RuntimeError(f"{ctx.function.name}.backward returned a gradient of shape "
-                           f"{grad.shape} for an input of shape {parent.shape}")
+                           f"{grad.shape} for an input of shape {shape}")
     if grad.dtype != parent.data.dtype:
         grad = grad.astype(parent.data.dtype)
-    if _Modes.anomaly_detection:
+    if _modes.anomaly_detection:
         _raise_if_not_finite(values(grad), f"{ctx.function.name} produced {{what}} in backward",
-                             ctx)
+                             ctx.created_at)
     return grad
-
-
-def _accumulate(pending: dict[int, Gradient], node: Tensor, grad: Gradient) -> None:
-    previous = pending.get(id(node))
-    pending[id(node)] = grad if previous is None else previous + grad
 
 
 def values(x: Gradient) -> np.ndarray:
     """The numbers themselves: the array inside a Tensor, or the array as it is.
     Backward rules use it for constants computed from values (a mask, a sign)."""
     return x.data if isinstance(x, tensor_module.Tensor) else x
-
-
-def _as_tensor(grad: Gradient) -> Tensor:
-    """A gradient handed to the user (in `.grad` or from `grad()`) is always a Tensor."""
-    if isinstance(grad, tensor_module.Tensor):
-        return grad
-    return tensor_module.constant(grad)
 
 
 def grad(
@@ -428,7 +600,7 @@ def grad(
     return tuple(results)
 
 
-def seed_gradient(output: Tensor, grad_output: Tensor | None, caller: str) -> Tensor:
+def seed_gradient(output: Tensor, grad_output: Any, caller: str) -> Tensor:
     """The gradient that starts backpropagation at `output`: ones for a scalar."""
     if not output.requires_grad:
         raise RuntimeError(

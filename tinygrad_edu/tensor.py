@@ -11,10 +11,32 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import autograd, rng
+from tinygrad_edu import autograd, dtypes, rng
+from tinygrad_edu.broadcast import broadcast_shape
+from tinygrad_edu.dtypes import DEFAULT_FLOAT
 
 Axis = int | tuple[int, ...] | None
-DEFAULT_FLOAT = np.float32
+
+
+class VersionCounter:
+    """How many times a tensor's array has been changed in place. Tensors that share
+    memory (a view and its base, a tensor and its `detach()`) share one counter."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class RemovableHandle:
+    """What `register_hook` returns: `remove()` takes the hook off again."""
+
+    def __init__(self, hooks: dict[int, Any], key: int):
+        self.hooks = hooks
+        self.key = key
+
+    def remove(self) -> None:
+        self.hooks.pop(self.key, None)
 
 
 class Tensor:
@@ -27,7 +49,8 @@ class Tensor:
     parameter gets its own copy, so updating it in place never changes your array.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "name", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "name", "_ctx", "_version_counter",
+                 "_retains_grad", "_hooks", "__weakref__")
     __array_ufunc__ = None  # `ndarray * Tensor` calls Tensor.__rmul__ instead of NumPy
 
     def __init__(
@@ -43,17 +66,25 @@ class Tensor:
         self.grad: Tensor | None = None
         self._ctx: autograd.Context | None = None
         self.name = name
+        self._version_counter = VersionCounter()
+        self._retains_grad = False
+        self._hooks: dict[int, Any] | None = None
         self._requires_grad = False
         self.requires_grad = requires_grad
 
     @classmethod
-    def _from_op(cls, data: np.ndarray, ctx: autograd.Context | None) -> Tensor:
-        """The result of an op: no conversion, and it requires grad iff it is in a graph."""
+    def _from_op(cls, data: np.ndarray, ctx: autograd.Context | None,
+                 version_counter: VersionCounter | None = None) -> Tensor:
+        """The result of an op: no conversion, and it requires grad iff it is in a graph.
+        A view of another tensor's array passes that tensor's version counter."""
         out = cls.__new__(cls)
         out.data = data
         out.grad = None
         out._ctx = ctx
         out.name = None
+        out._version_counter = version_counter or VersionCounter()
+        out._retains_grad = False
+        out._hooks = None
         out._requires_grad = ctx is not None
         return out
 
@@ -65,6 +96,13 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad: you can only change requires_grad flags of leaf variables "
+                f"(this tensor was computed by '{self.op}'). If you want to use a computed "
+                "tensor in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()"
+            )
         if value and self.data.dtype.kind != "f":
             raise TypeError(
                 f"Tensor: only floating-point tensors can require grad, "
@@ -90,7 +128,44 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """True for a tensor no recorded op produced: a parameter, an input, a constant."""
         return self._ctx is None
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's array has seen (PyTorch's `_version`)."""
+        return self._version_counter.value
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set `requires_grad` in place and return this tensor (leaves only)."""
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep this tensor's gradient in `.grad` after backward() even though it is
+        not a leaf (a leaf keeps its gradient anyway)."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has "
+                               "requires_grad=False")
+        if self._ctx is not None:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(grad)` whenever backward computes this tensor's gradient (a
+        Tensor); if the hook returns a tensor, that replaces the gradient. Returns
+        a handle whose `remove()` takes the hook off."""
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = {}
+        key = max(self._hooks, default=-1) + 1
+        self._hooks[key] = hook
+        return RemovableHandle(self._hooks, key)
 
     @property
     def op(self) -> str | None:
@@ -115,8 +190,16 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         return self.data
 
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """NumPy's conversion protocol: `np.asarray(t)` shares the tensor's array,
+        `np.array(t)` (copy=True) gets a copy, and copy=False refuses to make one."""
+        converts = dtype is not None and np.dtype(dtype) != self.dtype
+        if copy is False and converts:
+            raise ValueError(f"__array__: a {self.dtype} tensor cannot become {np.dtype(dtype)} "
+                             "without a copy, and copy=False was asked for")
+        if converts:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
 
     def item(self) -> float | int | bool:
         if self.size != 1:
@@ -126,8 +209,12 @@ class Tensor:
         return self.data.item()
 
     def detach(self) -> Tensor:
-        """The same data, cut off from the graph."""
-        return Tensor._from_op(self.data, None)
+        """The same data (and version counter), cut off from the graph."""
+        return Tensor._from_op(self.data, None, self._version_counter)
+
+    def clone(self) -> Tensor:
+        """A copy with its own array; gradients flow back through it to this tensor."""
+        return movement.Clone.apply(self)
 
     def astype(self, dtype: Any) -> Tensor:
         dtype = np.dtype(dtype)
@@ -167,8 +254,15 @@ class Tensor:
         seed = autograd.seed_gradient(self, grad, "backward")
         autograd.backpropagate([self], [seed], retain_graph or create_graph, create_graph)
 
-    def zero_grad(self) -> None:
-        self.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradient: `.grad = None`, or (set_to_none=False) fill it with
+        zeros in place, cut off from any graph it had."""
+        if set_to_none or self.grad is None:
+            self.grad = None
+            return
+        if self.grad._ctx is not None:
+            self.grad = self.grad.detach()
+        self.grad.zero_()
 
     def draw(self, **options):
         """The graph that computed this tensor as a graphviz.Digraph (see viz.draw_graph)."""
@@ -179,52 +273,156 @@ class Tensor:
     # ------------------------------------------------------------ arithmetic
 
     def __add__(self, other) -> Tensor:
-        return elementwise.Add.apply(self, as_tensor(other, like=self))
+        return elementwise.Add.apply(*_operands(self, other))
 
     def __radd__(self, other) -> Tensor:
-        return elementwise.Add.apply(as_tensor(other, like=self), self)
+        return elementwise.Add.apply(*_operands(other, self))
 
     def __sub__(self, other) -> Tensor:
-        return elementwise.Sub.apply(self, as_tensor(other, like=self))
+        return elementwise.Sub.apply(*_operands(self, other))
 
     def __rsub__(self, other) -> Tensor:
-        return elementwise.Sub.apply(as_tensor(other, like=self), self)
+        return elementwise.Sub.apply(*_operands(other, self))
 
     def __mul__(self, other) -> Tensor:
-        return elementwise.Mul.apply(self, as_tensor(other, like=self))
+        return elementwise.Mul.apply(*_operands(self, other))
 
     def __rmul__(self, other) -> Tensor:
-        return elementwise.Mul.apply(as_tensor(other, like=self), self)
+        return elementwise.Mul.apply(*_operands(other, self))
 
     def __truediv__(self, other) -> Tensor:
-        return elementwise.Div.apply(self, as_tensor(other, like=self))
+        return elementwise.Div.apply(*_operands(self, other, floating=True))
 
     def __rtruediv__(self, other) -> Tensor:
-        return elementwise.Div.apply(as_tensor(other, like=self), self)
+        return elementwise.Div.apply(*_operands(other, self, floating=True))
 
     def __neg__(self) -> Tensor:
         return elementwise.Neg.apply(self)
 
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
     def __pow__(self, exponent) -> Tensor:
-        if isinstance(exponent, Tensor):
-            # a ** b = exp(b * log(a)): differentiable in both, defined for a > 0
-            return (exponent * self.log()).exp()
-        return elementwise.Pow.apply(self, exponent=exponent)
+        return elementwise.Pow.apply(*_operands(self, exponent))
 
     def __rpow__(self, base) -> Tensor:
-        return (self * float(np.log(base))).exp()
+        return elementwise.Pow.apply(*_operands(base, self))
 
     def __matmul__(self, other) -> Tensor:
-        return linalg.MatMul.apply(self, as_tensor(other, like=self))
+        return linalg.MatMul.apply(*_operands(self, other))
 
     def __rmatmul__(self, other) -> Tensor:
-        return linalg.MatMul.apply(as_tensor(other, like=self), self)
+        return linalg.MatMul.apply(*_operands(other, self))
+
+    # ------------------------------------------------------ in-place updates
+    # Each changes the tensor's own array and counts the change in its version.
+    # Where that could make a gradient wrong it is refused instead (see
+    # `_check_in_place`); backward refuses to use a value changed after forward.
+
+    def add_(self, other: Any) -> Tensor:
+        """self ← self + other, in place."""
+        return self._update("add_", other, Tensor.__add__)
+
+    def sub_(self, other: Any) -> Tensor:
+        """self ← self - other, in place."""
+        return self._update("sub_", other, Tensor.__sub__)
+
+    def mul_(self, other: Any) -> Tensor:
+        """self ← self * other, in place."""
+        return self._update("mul_", other, Tensor.__mul__)
+
+    def div_(self, other: Any) -> Tensor:
+        """self ← self / other, in place (a float tensor only: true division)."""
+        return self._update("div_", other, Tensor.__truediv__)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """self ← min(max(self, min), max), in place."""
+        return self._update("clamp_", None, lambda t, _: t.clip(min, max))
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros, in place."""
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Fill every element with the number `value` (or a 0-d tensor's), in place."""
+        if np.ndim(value) != 0:
+            raise ValueError(f"fill_: the value must be a number or a 0-d tensor, "
+                             f"got shape {np.shape(value)}")
+        self._check_in_place("fill_", value)
+        return self._write("fill_", np.asarray(value), check_dtype=False)
+
+    def copy_(self, source: Any) -> Tensor:
+        """Copy `source`'s values (broadcast to this shape, cast to this dtype) in place."""
+        self._check_in_place("copy_", source)
+        return self._write("copy_", np.asarray(source), check_dtype=False)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """self[index] = value, in place (value cast to this tensor's dtype)."""
+        self._check_in_place("__setitem__", value)
+        try:
+            self.data[movement.normalize_index(index)] = np.asarray(value)
+        except (IndexError, ValueError) as error:
+            raise type(error)(f"__setitem__: {error} (tensor shape {self.shape})") from None
+        self._version_counter.value += 1
+
+    def _update(self, op: str, other: Any, compute) -> Tensor:
+        """self ← compute(self, other), computed out of place and written back."""
+        self._check_in_place(op, other)
+        with autograd.no_grad():
+            result = compute(self, other)
+        return self._write(op, result.data, check_dtype=True)
+
+    def _check_in_place(self, op: str, value: Any) -> None:
+        """Refuse an in-place change that the graph could not account for."""
+        if not self.data.flags.writeable:
+            raise RuntimeError(f"{op}: this tensor's array is read-only (a broadcast view, "
+                               "or an array NumPy will not let us write), so it cannot be "
+                               "changed in place; clone() it first")
+        if not autograd.is_grad_enabled():
+            return
+        if self._requires_grad and self._ctx is None:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                "operation. To update a parameter by hand, do it under `with tg.no_grad():`"
+            )
+        if self._requires_grad:
+            raise RuntimeError(
+                f"{op}: this tensor was computed by '{self.op}' in a recorded graph, and "
+                "in-place operations are not recorded in the graph: write it out of place "
+                "(y = y + x) instead"
+            )
+        if isinstance(value, Tensor) and value._requires_grad:
+            raise RuntimeError(
+                f"{op}: the value written in place requires grad, and in-place operations "
+                "are not recorded in the graph: write it out of place (y = y + x) instead"
+            )
+
+    def _write(self, op: str, result: np.ndarray, check_dtype: bool) -> Tensor:
+        """Write `result` into this tensor's array, after checking that it fits."""
+        if check_dtype and not dtypes.can_cast(result.dtype, self.dtype):
+            raise RuntimeError(f"{op}: result type {result.dtype} can't be cast to the "
+                               f"desired output type {self.dtype}")
+        try:
+            fits = np.broadcast_shapes(result.shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"{op}: a result of shape {result.shape} does not fit this "
+                               f"tensor's shape {self.shape}")
+        self.data[...] = result
+        self._version_counter.value += 1
+        return self
 
     # ------------------------------------------- comparisons (no gradient)
 
     def _compare(self, other, compare, symbol: str) -> Tensor:
         other = as_tensor(other, like=self)
-        broadcast.broadcast_shape(symbol, self.shape, other.shape)
+        broadcast_shape(symbol, self.shape, other.shape)
         return Tensor._from_op(np.asarray(compare(self.data, other.data)), None)
 
     def __lt__(self, other) -> Tensor:
@@ -248,13 +446,13 @@ class Tensor:
     # ------------------------------------------------------ elementwise math
 
     def exp(self) -> Tensor:
-        return elementwise.Exp.apply(self)
+        return elementwise.Exp.apply(self._floating())
 
     def log(self) -> Tensor:
-        return elementwise.Log.apply(self)
+        return elementwise.Log.apply(self._floating())
 
     def sqrt(self) -> Tensor:
-        return elementwise.Sqrt.apply(self)
+        return elementwise.Sqrt.apply(self._floating())
 
     def abs(self) -> Tensor:
         return elementwise.Abs.apply(self)
@@ -263,10 +461,15 @@ class Tensor:
         return elementwise.Relu.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return elementwise.Sigmoid.apply(self)
+        return elementwise.Sigmoid.apply(self._floating())
 
     def tanh(self) -> Tensor:
-        return elementwise.Tanh.apply(self)
+        return elementwise.Tanh.apply(self._floating())
+
+    def _floating(self) -> Tensor:
+        """This tensor, as the default float if it holds integers or booleans
+        (exp, log and the like give floats, as in PyTorch)."""
+        return self if self.dtype.kind == "f" else self.astype(DEFAULT_FLOAT)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         if min is None and max is None:
@@ -311,6 +514,7 @@ class Tensor:
     def transpose(self, *axes) -> Tensor:
         """Permute the axes (all reversed when none are given), as numpy.transpose."""
         axes = _shape_argument(axes) or tuple(reversed(range(self.ndim)))
+        axes = tuple(a + self.ndim if a < 0 else a for a in axes)  # negative counts from the end
         return movement.Transpose.apply(self, axes=axes)
 
     @property
@@ -374,11 +578,11 @@ def constant(array: np.ndarray) -> Tensor:
     return Tensor._from_op(np.asarray(array), None)
 
 
-def as_tensor(value: Any, like: Tensor) -> Tensor:
+def as_tensor(value: Any, like: Tensor | None) -> Tensor:
     """`value` as a Tensor; next to a float tensor `like` it takes that tensor's dtype."""
     if isinstance(value, Tensor):
         return value
-    if like.dtype.kind != "f":
+    if like is None or like.dtype.kind != "f":
         return Tensor(value)
     if isinstance(value, (int, float)):  # the common `x * 2.0`: skip the checks
         return constant(np.asarray(value, dtype=like.dtype))
@@ -436,23 +640,49 @@ def eye(n: int, m: int | None = None, dtype: Any = DEFAULT_FLOAT) -> Tensor:
 # ------------------------------------------------- ops with several tensors
 
 
+def _operands(*values: Any, floating: bool = False) -> list[Tensor]:
+    """The operands of an op as Tensors of one dtype, promoted as PyTorch does
+    (dtypes.py); `floating` makes an integer result the default float (true division).
+
+    A Python number takes part as a scalar. A NumPy array or a list becomes a
+    tensor first: a float array next to a float tensor takes that tensor's dtype.
+    """
+    first, second = values[0], values[-1]
+    if (not floating and len(values) == 2 and type(first) is Tensor and first.dtype.kind == "f"
+            and (type(second) is float or type(second) is int)):  # x * 2.0, the usual case
+        return [first, constant(np.asarray(second, dtype=first.dtype))]
+    like = next((v for v in values if isinstance(v, Tensor)), None)
+    values = [v if _is_number(v) else as_tensor(v, like) for v in values]
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    dtype = dtypes.result_type([t.dtype for t in tensors if t.ndim],
+                               [t.dtype for t in tensors if not t.ndim],
+                               [v for v in values if _is_number(v)])
+    if floating:
+        dtype = dtypes.floating(dtype)
+    return [v.astype(dtype) if isinstance(v, Tensor) else constant(np.asarray(v, dtype=dtype))
+            for v in values]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.number, np.bool_))
+
+
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise `a` where `condition` is true, else `b` (all broadcast together)."""
     condition = condition if isinstance(condition, Tensor) else Tensor(condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where: the condition must be boolean, got dtype {condition.dtype}")
-    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(0.0)
-    return elementwise.Where.apply(condition, as_tensor(a, like), as_tensor(b, like))
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    return elementwise.Where.apply(condition, *_operands(a, b))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    like = a if isinstance(a, Tensor) else b
-    return elementwise.Maximum.apply(as_tensor(a, like), as_tensor(b, like))
+    return elementwise.Maximum.apply(*_operands(a, b))
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    like = a if isinstance(a, Tensor) else b
-    return elementwise.Minimum.apply(as_tensor(a, like), as_tensor(b, like))
+    return elementwise.Minimum.apply(*_operands(a, b))
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
@@ -473,4 +703,4 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
 # The ops are written in terms of Tensor, so they are imported once Tensor exists.
 from tinygrad_edu import functional  # noqa: E402
-from tinygrad_edu.ops import broadcast, elementwise, linalg, movement, reduce, softmax  # noqa: E402
+from tinygrad_edu.ops import elementwise, linalg, movement, reduce, softmax  # noqa: E402

@@ -51,7 +51,10 @@ def test_state_dict_has_parameters_then_buffers_per_module_in_pytorch_order():
 
 def test_reassigning_an_attribute_moves_it_between_kinds():
     block = Block()
-    block.scale = 3.0  # a plain number: no longer a parameter
+    with pytest.raises(TypeError, match="cannot assign float as parameter 'scale'"):
+        block.scale = 3.0  # as in PyTorch: a parameter is replaced only by a parameter
+    del block.scale
+    block.scale = 3.0  # a plain number once the parameter is gone
     assert "scale" not in dict(block.named_parameters()) and block.scale == 3.0
     identity = nn.Identity()
     block.fc = identity  # a different child

@@ -74,11 +74,11 @@ class BatchNorm1d(Module):
 
     def _update_running_stats(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
         """Exponential moving average, written into the buffers' arrays in place."""
-        self.num_batches_tracked.data += 1
+        self.num_batches_tracked += 1
         count = int(self.num_batches_tracked.data)
         factor = 1.0 / count if self.momentum is None else self.momentum
-        self.running_mean.data[...] = (1 - factor) * self.running_mean.data + factor * mean
-        self.running_var.data[...] = (1 - factor) * self.running_var.data + factor * unbiased_var
+        self.running_mean.copy_((1 - factor) * self.running_mean.data + factor * mean)
+        self.running_var.copy_((1 - factor) * self.running_var.data + factor * unbiased_var)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

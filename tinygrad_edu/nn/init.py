@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from tinygrad_edu import rng
+from tinygrad_edu.autograd import no_grad
 from tinygrad_edu.tensor import Tensor
 
 _GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0)}
@@ -52,8 +53,8 @@ def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
     """Write `values` into the tensor's array in place: no graph, same dtype."""
-    tensor.data[...] = values
-    return tensor
+    with no_grad():
+        return tensor.copy_(values)
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_edu.autograd import call_in_module
+from tinygrad_edu.autograd import call_in_module, no_grad
 from tinygrad_edu.tensor import Tensor
 
 
@@ -66,15 +66,41 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
-        if name in self._buffers and isinstance(value, Tensor):
-            self._buffers[name] = value  # re-assigning a buffer keeps it a buffer
-        else:
-            self._forget(name)
-            if isinstance(value, Module):
-                self._modules[name] = value
-            elif isinstance(value, Tensor) and value.requires_grad:
-                self._parameters[name] = value
+        if name in self._parameters and value is not None:
+            self._check_parameter(name, value)
+        table = self._table_for(name, value)
+        for other in (self._parameters, self._buffers, self._modules):
+            if other is not table:
+                other.pop(name, None)
+        if table is not None:
+            table[name] = value  # a name already in the table keeps its place
         object.__setattr__(self, name, value)
+
+    def _table_for(self, name: str, value: Any) -> dict | None:
+        """Where an attribute is registered: a Module is a child, a leaf Tensor that
+        requires grad a parameter, a Tensor assigned to a buffer's name a buffer."""
+        if isinstance(value, Module):
+            return self._modules
+        if name in self._buffers and isinstance(value, Tensor):
+            return self._buffers
+        if isinstance(value, Tensor) and value.requires_grad and value.is_leaf:
+            return self._parameters
+        return None
+
+    def _check_parameter(self, name: str, value: Any) -> None:
+        """Refuse to replace a parameter with something that is not one (PyTorch does
+        too): `w = w - lr * g` under no_grad would silently leave parameters()."""
+        if isinstance(value, Tensor) and value.requires_grad and value.is_leaf:
+            return
+        what = type(value).__name__
+        if isinstance(value, Tensor):
+            what = "a computed Tensor" if value.requires_grad else "a Tensor that does not " \
+                   "require grad"
+        raise TypeError(
+            f"{type(self).__name__}: cannot assign {what} as parameter {name!r} (a leaf "
+            "Tensor with requires_grad=True, or None, expected). To update a parameter, "
+            f"change it in place: `with tg.no_grad(): module.{name} -= lr * module.{name}.grad`"
+        )
 
     def _forget(self, name: str) -> None:
         """Remove `name` from wherever it is registered, before it is registered anew."""
@@ -158,12 +184,14 @@ class Module:
         As in PyTorch the tensors share memory with the module: an optimizer step
         changes them. Copy them (`{k: v.numpy().copy() for k, v in ...}`) to keep a snapshot.
         """
-        state: dict[str, Tensor] = {}
+        return {name: tensor.detach() for name, tensor in self._named_state()}
+
+    def _named_state(self) -> Iterator[tuple[str, Tensor]]:
+        """The parameters and buffers themselves, by dotted name, in state-dict order."""
         for module_name, module in self.named_modules():
             for table in (module._parameters, module._buffers):
                 for name, tensor in table.items():
-                    state[_join(module_name, name)] = tensor.detach()
-        return state
+                    yield _join(module_name, name), tensor
 
     def load_state_dict(self, state_dict: Mapping[str, Any],
                         strict: bool = True) -> IncompatibleKeys:
@@ -175,7 +203,7 @@ class Module:
         unexpected key raises, and a shape mismatch always raises; the error
         lists every problem and the module is left unchanged.
         """
-        own = self.state_dict()
+        own = {name: tensor for name, tensor in self._named_state()}
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         values = {key: np.asarray(value.data if isinstance(value, Tensor) else value)
@@ -196,8 +224,9 @@ class Module:
         if problems:
             raise RuntimeError(f"{type(self).__name__}.load_state_dict: "
                                + "\n  ".join(["nothing was loaded", *problems]))
-        for key, value in values.items():
-            own[key].data[...] = value
+        with no_grad():
+            for key, value in values.items():
+                own[key].copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ modes
@@ -213,10 +242,11 @@ class Module:
         """Same as `train(False)`."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget the accumulated gradients: every parameter's `.grad` becomes None."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the accumulated gradients: every parameter's `.grad` becomes None
+        (PyTorch's default), or with set_to_none=False is filled with zeros in place."""
         for parameter in self.parameters():
-            parameter.grad = None
+            parameter.zero_grad(set_to_none)
 
     # ------------------------------------------------------------------ running
 

@@ -1,5 +1,5 @@
 """The primitive ops, one family per module. Importing them fills the op registry."""
 
-from tinygrad_edu.ops import broadcast, elementwise, linalg, loss, movement, reduce, softmax
+from tinygrad_edu.ops import elementwise, linalg, loss, movement, reduce, softmax
 
-__all__ = ["broadcast", "elementwise", "linalg", "loss", "movement", "reduce", "softmax"]
+__all__ = ["elementwise", "linalg", "loss", "movement", "reduce", "softmax"]

@@ -1,4 +1,5 @@
-"""Elementwise ops. Binary ones broadcast as NumPy does; see broadcast.py.
+"""Elementwise ops. Binary ones broadcast as NumPy does: they say `broadcasts = True`,
+and the engine sums each gradient back to its input's shape (broadcast.py).
 
 In the docstrings `g` is dL/dy, the gradient arriving at the output y, and each
 formula gives what the op passes on to its inputs. Products are elementwise.
@@ -10,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Context, Function, Gradient
-from tinygrad_edu.ops.broadcast import broadcast_shape, unbroadcast
-from tinygrad_edu.ops.tensor_or_array import values, where
+from tinygrad_edu.broadcast import broadcast_shape
+from tinygrad_edu.ops.tensor_or_array import log, values, where
 
 
 def _broadcasting(op: str, ufunc, *arrays: np.ndarray) -> np.ndarray:
@@ -25,71 +26,65 @@ def _broadcasting(op: str, ufunc, *arrays: np.ndarray) -> np.ndarray:
 
 
 class Add(Function):
-    """y = a + b;  dL/da = g,  dL/db = g  (each summed back to its own shape)"""
+    """y = a + b;  dL/da = g,  dL/db = g"""
 
     name = "add"
+    broadcasts = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(a, b):
         return _broadcasting("add", np.add, a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.inputs
-        need_a, need_b = ctx.needs_input_grad
-        return (unbroadcast(grad, a.shape) if need_a else None,
-                unbroadcast(grad, b.shape) if need_b else None)
+        return grad, grad
 
 
 class Sub(Function):
     """y = a - b;  dL/da = g,  dL/db = -g"""
 
     name = "sub"
+    broadcasts = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(a, b):
         return _broadcasting("sub", np.subtract, a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.inputs
-        need_a, need_b = ctx.needs_input_grad
-        return (unbroadcast(grad, a.shape) if need_a else None,
-                unbroadcast(-grad, b.shape) if need_b else None)
+        return grad, -grad
 
 
 class Mul(Function):
     """y = a * b;  dL/da = g * b,  dL/db = g * a"""
 
     name = "mul"
+    broadcasts = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(a, b):
         return _broadcasting("mul", np.multiply, a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        need_a, need_b = ctx.needs_input_grad
-        return (unbroadcast(grad * b, a.shape) if need_a else None,
-                unbroadcast(grad * a, b.shape) if need_b else None)
+        return grad * b, grad * a
 
 
 class Div(Function):
     """y = a / b;  dL/da = g / b,  dL/db = -g * a / b² = -g * y / b"""
 
     name = "div"
+    broadcasts = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(a, b):
         return _broadcasting("div", np.divide, a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        need_a, need_b = ctx.needs_input_grad
-        return (unbroadcast(grad / b, a.shape) if need_a else None,
-                unbroadcast(-grad * ctx.output / b, b.shape) if need_b else None)
+        return grad / b, -grad * ctx.output / b
 
 
 class Neg(Function):
@@ -98,7 +93,7 @@ class Neg(Function):
     name = "neg"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(x):
         return -x
 
     @staticmethod
@@ -107,21 +102,34 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = x ** p for a constant number p;  dL/dx = g * p * x ** (p - 1)"""
+    """y = a ** b;  dL/da = g * b * a ** (b - 1),  dL/db = g * y * ln(a)
+
+    As in PyTorch, dL/da is 0 where b = 0 (a ** -1 would be inf at a = 0), and
+    dL/db is 0 where a = 0 and b >= 0 (the limit of y ln a there). A negative
+    base with a whole-number exponent is fine ((-2) ** 3 = -8); only dL/db,
+    which needs ln(a), is nan there.
+    """
 
     name = "pow"
+    broadcasts = True
 
     @staticmethod
-    def forward(ctx, x, exponent):
-        return np.power(x, exponent)
+    def forward(a, b):
+        return _broadcasting("pow", np.power, a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.inputs
-        exponent = ctx.params["exponent"]
-        if exponent == 0:
-            return grad * 0.0  # x ** -1 would be inf at x = 0
-        return grad * exponent * x ** (exponent - 1)
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        # The elements that `where` replaces may be inf or nan before it does.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                grad_a = where(values(b) == 0, 0.0, grad * b * a ** (b - 1.0))
+            if need_b:
+                at_zero = (values(a) == 0) & (values(b) >= 0)
+                grad_b = where(at_zero, 0.0, grad * ctx.output * log(a))
+        return grad_a, grad_b
 
 
 class Exp(Function):
@@ -130,7 +138,7 @@ class Exp(Function):
     name = "exp"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(x):
         return np.exp(x)
 
     @staticmethod
@@ -144,7 +152,7 @@ class Log(Function):
     name = "log"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(x):
         return np.log(x)
 
     @staticmethod
@@ -158,7 +166,7 @@ class Sqrt(Function):
     name = "sqrt"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(x):
         return np.sqrt(x)
 
     @staticmethod
@@ -172,7 +180,7 @@ class Abs(Function):
     name = "abs"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(x):
         return np.abs(x)
 
     @staticmethod
@@ -186,7 +194,7 @@ class Relu(Function):
     name = "relu"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(x):
         return np.maximum(x, 0)
 
     @staticmethod
@@ -204,7 +212,7 @@ class Sigmoid(Function):
     name = "sigmoid"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(x):
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -220,7 +228,7 @@ class Tanh(Function):
     name = "tanh"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(x):
         return np.tanh(x)
 
     @staticmethod
@@ -232,19 +240,18 @@ class Tanh(Function):
 def _selection_grads(ctx: Context, grad: Gradient, a_wins: np.ndarray):
     """Where a wins, a gets the whole gradient; at a tie, a and b get half each."""
     a, b = ctx.inputs
-    need_a, need_b = ctx.needs_input_grad
     weight_a = (a_wins + 0.5 * (values(a) == values(b))).astype(a.dtype)
-    return (unbroadcast(grad * weight_a, a.shape) if need_a else None,
-            unbroadcast(grad * (1.0 - weight_a), b.shape) if need_b else None)
+    return grad * weight_a, grad * (1.0 - weight_a)
 
 
 class Maximum(Function):
     """y = max(a, b);  dL/da = g * [a > b],  dL/db = g * [a < b]  (g/2 each at a tie)"""
 
     name = "maximum"
+    broadcasts = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(a, b):
         return _broadcasting("maximum", np.maximum, a, b)
 
     @staticmethod
@@ -257,9 +264,10 @@ class Minimum(Function):
     """y = min(a, b);  dL/da = g * [a < b],  dL/db = g * [a > b]  (g/2 each at a tie)"""
 
     name = "minimum"
+    broadcasts = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(a, b):
         return _broadcasting("minimum", np.minimum, a, b)
 
     @staticmethod
@@ -275,18 +283,16 @@ class Where(Function):
     """
 
     name = "where"
+    broadcasts = True
 
     @staticmethod
-    def forward(ctx, condition, a, b):
+    def forward(condition, a, b):
         return _broadcasting("where", np.where, condition, a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        condition, a, b = ctx.inputs
-        _, need_a, need_b = ctx.needs_input_grad
-        return (None,
-                unbroadcast(where(condition, grad, 0.0), a.shape) if need_a else None,
-                unbroadcast(where(condition, 0.0, grad), b.shape) if need_b else None)
+        condition = ctx.inputs[0]
+        return None, where(condition, grad, 0.0), where(condition, 0.0, grad)
 
 
 class Clip(Function):
@@ -295,7 +301,7 @@ class Clip(Function):
     name = "clip"
 
     @staticmethod
-    def forward(ctx, x, low, high):
+    def forward(x, low, high):
         return np.clip(x, low, high)
 
     @staticmethod
@@ -316,7 +322,7 @@ class Cast(Function):
     name = "cast"
 
     @staticmethod
-    def forward(ctx, x, dtype):
+    def forward(x, dtype):
         return x.astype(dtype)
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.ops.broadcast import broadcast_shape, unbroadcast
+from tinygrad_edu.broadcast import broadcast_shape, unbroadcast
 from tinygrad_edu.ops.tensor_or_array import unsqueeze
 
 
@@ -34,7 +34,7 @@ class MatMul(Function):
     name = "matmul"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(a, b):
         try:
             return np.matmul(a, b)
         except ValueError:  # the shapes are checked only when NumPy refuses them
@@ -78,7 +78,7 @@ class Linear(Function):
     name = "linear"
 
     @staticmethod
-    def forward(ctx, x, weight, *bias):
+    def forward(x, weight, *bias):
         if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
             raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape "
                              f"{weight.shape} (the last axis must have {weight.shape[-1]} "

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.ops.broadcast import unbroadcast
+from tinygrad_edu.broadcast import unbroadcast
 from tinygrad_edu.ops.reduce import normalize_axes
 from tinygrad_edu.ops.tensor_or_array import apply_op
 from tinygrad_edu.tensor import Tensor
@@ -22,9 +22,10 @@ class Reshape(Function):
     """y = x with a new shape (same elements, same order);  dL/dx = g reshaped to x's shape"""
 
     name = "reshape"
+    returns_view = True
 
     @staticmethod
-    def forward(ctx, x, shape):
+    def forward(x, shape):
         try:
             return x.reshape(shape)
         except ValueError:
@@ -35,16 +36,17 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.reshape(ctx.inputs[0].shape)
+        return grad.reshape(ctx.input_shapes[0])
 
 
 class Transpose(Function):
     """y = x with its axes permuted;  dL/dx = g permuted back (by the inverse permutation)"""
 
     name = "transpose"
+    returns_view = True
 
     @staticmethod
-    def forward(ctx, x, axes):
+    def forward(x, axes):
         if sorted(axes) != list(range(x.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} axes")
         return x.transpose(axes)
@@ -71,28 +73,44 @@ def expanded_shape(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int
     return tuple(result)
 
 
+class Clone(Function):
+    """y = a copy of x in its own memory;  dL/dx = g"""
+
+    name = "clone"
+
+    @staticmethod
+    def forward(x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
 class Expand(Function):
     """y = x broadcast to a larger shape;  dL/dx = g summed over the copied axes"""
 
     name = "expand"
+    returns_view = True
 
     @staticmethod
-    def forward(ctx, x, shape):
+    def forward(x, shape):
         return np.broadcast_to(x, expanded_shape(x.shape, shape))
 
     @staticmethod
     def backward(ctx, grad):
-        return unbroadcast(grad, ctx.inputs[0].shape)
+        return unbroadcast(grad, ctx.input_shapes[0])
 
 
 def normalize_index(index: Any) -> Any:
-    """An index NumPy understands: Tensors and lists inside it become arrays."""
+    """An index NumPy understands: Tensors and lists inside it become arrays (an
+    empty list an empty integer array: it selects nothing, as in NumPy)."""
     if isinstance(index, tuple):
         return tuple(normalize_index(i) for i in index)
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
-        return np.asarray(index)
+        return np.asarray(index) if index else np.zeros(0, dtype=np.intp)
     return index
 
 
@@ -107,9 +125,10 @@ class GetItem(Function):
     """
 
     name = "getitem"
+    returns_view = True  # a slice is a view (an integer-array index copies)
 
     @staticmethod
-    def forward(ctx, x, index):
+    def forward(x, index):
         try:
             return x[index]
         except IndexError as error:
@@ -117,8 +136,7 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x = ctx.inputs[0]
-        return apply_op(ScatterAdd, grad, shape=x.shape, index=ctx.params["index"])
+        return apply_op(ScatterAdd, grad, shape=ctx.input_shapes[0], index=ctx.params["index"])
 
 
 class ScatterAdd(Function):
@@ -127,7 +145,7 @@ class ScatterAdd(Function):
     name = "scatter_add"
 
     @staticmethod
-    def forward(ctx, x, shape, index):
+    def forward(x, shape, index):
         out = np.zeros(shape, dtype=x.dtype)
         if _has_integer_array(index):
             np.add.at(out, index, x)  # an index may repeat, and each copy adds
@@ -146,7 +164,7 @@ class Concatenate(Function):
     name = "concatenate"
 
     @staticmethod
-    def forward(ctx, *xs, axis):
+    def forward(*xs, axis):
         (axis,) = normalize_axes("concatenate", axis, xs[0].ndim)
         first = xs[0].shape
         for x in xs[1:]:
@@ -162,8 +180,8 @@ class Concatenate(Function):
     def backward(ctx, grad):
         (axis,) = normalize_axes("concatenate", ctx.params["axis"], grad.ndim)
         grads, start = [], 0
-        for x, needed in zip(ctx.inputs, ctx.needs_input_grad):
-            stop = start + x.shape[axis]
+        for shape, needed in zip(ctx.input_shapes, ctx.needs_input_grad):
+            stop = start + shape[axis]
             piece = (slice(None),) * axis + (slice(start, stop),)
             grads.append(grad[piece] if needed else None)
             start = stop

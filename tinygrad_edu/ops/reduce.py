@@ -41,10 +41,10 @@ def expand_back(ctx: Context, grad: Gradient) -> Gradient:
     Without keepdims the reduced axes are first put back as length-1 axes; a
     0-d gradient (everything was reduced) expands as it is.
     """
-    x = ctx.inputs[0]
+    shape = ctx.input_shapes[0]
     if not ctx.params["keepdims"] and grad.ndim:
-        grad = grad.reshape(kept_shape(x.shape, ctx.params["axis"]))
-    return expand(grad, x.shape)
+        grad = grad.reshape(kept_shape(shape, ctx.params["axis"]))
+    return expand(grad, shape)
 
 
 class Sum(Function):
@@ -53,7 +53,7 @@ class Sum(Function):
     name = "sum"
 
     @staticmethod
-    def forward(ctx, x, axis, keepdims):
+    def forward(x, axis, keepdims):
         return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
@@ -64,9 +64,12 @@ class Sum(Function):
 def _extreme(op: str, choose: np.ufunc, x: np.ndarray, axis: tuple[int, ...],
              keepdims: bool) -> np.ndarray:
     """The max (choose = np.maximum) or min (np.minimum) over the axes, with a clear
-    error for an empty tensor. `ufunc.reduce` skips the Python wrapper of `np.max`."""
-    if x.size == 0:
-        raise ValueError(f"{op}: a tensor of shape {x.shape} is empty")
+    error when an axis reduced over is empty (an empty batch is fine otherwise)."""
+    empty = [a for a in axis if x.shape[a] == 0]
+    if empty:
+        raise ValueError(f"{op}: axis {empty[0]} of a tensor of shape {x.shape} is empty, "
+                         "and an empty set has no " + ("largest" if op == "max" else "smallest")
+                         + " element")
     return choose.reduce(x, axis=axis, keepdims=keepdims)
 
 
@@ -85,7 +88,7 @@ class Max(Function):
     name = "max"
 
     @staticmethod
-    def forward(ctx, x, axis, keepdims):
+    def forward(x, axis, keepdims):
         return _extreme("max", np.maximum, x, axis, keepdims)
 
     backward = staticmethod(_extreme_backward)
@@ -97,7 +100,7 @@ class Min(Function):
     name = "min"
 
     @staticmethod
-    def forward(ctx, x, axis, keepdims):
+    def forward(x, axis, keepdims):
         return _extreme("min", np.minimum, x, axis, keepdims)
 
     backward = staticmethod(_extreme_backward)

@@ -30,11 +30,15 @@ from tinygrad_edu.tensor import where as tensor_where
 if TYPE_CHECKING:
     from tinygrad_edu.autograd import Function
 
-__all__ = ["values", "exp", "expand", "unsqueeze", "where", "apply_op"]
+__all__ = ["values", "exp", "log", "expand", "unsqueeze", "where", "apply_op"]
 
 
 def exp(x: Tensor | np.ndarray) -> Tensor | np.ndarray:
     return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def log(x: Tensor | np.ndarray) -> Tensor | np.ndarray:
+    return x.log() if isinstance(x, Tensor) else np.log(x)
 
 
 def expand(x: Tensor | np.ndarray, shape: tuple[int, ...]) -> Tensor | np.ndarray:
@@ -59,4 +63,4 @@ def apply_op(op: type[Function], x: Tensor | np.ndarray, **params) -> Tensor | n
     computed straight on an array."""
     if isinstance(x, Tensor):
         return op.apply(x, **params)
-    return op.forward(None, x, **params)
+    return op.forward(x, **params)

@@ -86,11 +86,11 @@ class Optimizer:
 
     # ------------------------------------------------------------------ stepping
 
-    def zero_grad(self) -> None:
-        """Set every parameter's `.grad` to None (PyTorch's default, set_to_none=True)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's `.grad` to None (PyTorch's default), or with
+        set_to_none=False fill it with zeros in place."""
+        for p in self._all_params():
+            p.zero_grad(set_to_none)
 
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         """Update every parameter that has a gradient, in place. `closure`, if given,
@@ -99,11 +99,14 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        # `update` works on the arrays themselves, so no graph is recorded here.
+        # `update` works on the arrays themselves, so no graph is recorded here; each
+        # change is counted in the parameter's version, so a backward through a graph
+        # recorded before the step raises instead of using the new values.
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
                     self.update(p.data, p.grad.data, self.state.setdefault(p, {}), group)
+                    p._version_counter.value += 1
         return loss
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
