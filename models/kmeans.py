@@ -8,7 +8,9 @@ its nearest centre,
 by Lloyd's alternation: assign each point to its nearest centre (argmin over a
 distance matrix), then move each centre to the mean of its points. Neither
 step increases J, so it converges, to a local minimum; `n_init` restarts keep
-the best. One iteration costs O(n·k·d).
+the best. One iteration costs O(n·k·d). The distance matrix is the expansion
+||x||² - 2x·μ + ||μ||² with the data centred on its mean first (`ReferenceRows`),
+so it keeps its precision when the data sit far from the origin.
 
 Initialisation is k-means++ (Arthur & Vassilvitskii, 2007) in its greedy form:
 each new centre is drawn with probability ∝ D(x)², the squared distance to the
@@ -30,7 +32,7 @@ from sklearn.base import (
 )
 from sklearn.utils import check_random_state
 
-from models._distance import squared_euclidean, squared_norms
+from models._distance import ReferenceRows
 from models._groups import group_means
 from models._validation import (
     check_at_most,
@@ -41,28 +43,31 @@ from models._validation import (
 )
 
 
-def kmeans_plusplus(X: np.ndarray, k: int, rng: np.random.RandomState) -> np.ndarray:
-    """k initial centres from the rows of X by greedy k-means++."""
+def kmeans_plusplus(X: np.ndarray, data: ReferenceRows, k: int,
+                    rng: np.random.RandomState) -> np.ndarray:
+    """k initial centres from the rows of X (`data`: the same rows, centred) by greedy k-means++."""
     n_trials = 2 + int(np.log(k))
     first = rng.randint(len(X))
     centers = [X[first]]
-    closest = squared_euclidean(X[first:first + 1], X)[0]  # D(x)² for every point
+    closest = data.squared_distances(X[first:first + 1])[0]  # D(x)² for every point
     for _ in range(1, k):
         draws = rng.uniform(size=n_trials) * closest.sum()
         candidates = np.minimum(np.searchsorted(np.cumsum(closest), draws), len(X) - 1)
-        potentials = np.minimum(closest, squared_euclidean(X[candidates], X))
+        potentials = np.minimum(closest, data.squared_distances(X[candidates]))
         best = np.argmin(potentials.sum(axis=1))
         centers.append(X[candidates[best]])
         closest = potentials[best]
     return np.array(centers)
 
 
-def assign(X: np.ndarray, centers: np.ndarray,
-           X_norms: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, squared distances): each point's nearest centre and its squared distance to it."""
-    distances = squared_euclidean(X, centers, A_norms=X_norms)
+def assign(data: ReferenceRows, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, squared distances): each point's nearest centre and its squared distance to it.
+
+    The points are the reference rows, so both sets are centred on the points' mean.
+    """
+    distances = data.squared_distances(centers).T  # (n_points, k)
     labels = np.argmin(distances, axis=1)
-    return labels, distances[np.arange(len(X)), labels]
+    return labels, distances[np.arange(len(data)), labels]
 
 
 def update_centers(X: np.ndarray, labels: np.ndarray, distances: np.ndarray, k: int) -> np.ndarray:
@@ -79,22 +84,21 @@ def update_centers(X: np.ndarray, labels: np.ndarray, distances: np.ndarray, k: 
     return centers
 
 
-def lloyd(X: np.ndarray, centers: np.ndarray, max_iter: int, tol: float):
+def lloyd(X: np.ndarray, data: ReferenceRows, centers: np.ndarray, max_iter: int, tol: float):
     """Alternate assignment and update until the labels stop changing or the centres
     move less than `tol` in total squared distance. Returns (centers, labels, inertia, n_iter).
     """
-    X_norms = squared_norms(X)
     previous, n_iter = None, 0
     while n_iter < max_iter:
         n_iter += 1
-        labels, distances = assign(X, centers, X_norms)
+        labels, distances = assign(data, centers)
         new_centers = update_centers(X, labels, distances, len(centers))
         shift = ((new_centers - centers) ** 2).sum()
         centers = new_centers
         if (previous is not None and np.array_equal(labels, previous)) or shift <= tol:
             break
         previous = labels
-    labels, distances = assign(X, centers, X_norms)  # labels that match the final centres
+    labels, distances = assign(data, centers)  # labels that match the final centres
     return centers, labels, distances.sum(), n_iter
 
 
@@ -134,13 +138,14 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         check_at_most(self, "n_clusters", self.n_clusters, len(X), "n_samples")
         rng = check_random_state(self.random_state)
         tol = self.tol * X.var(axis=0).mean()  # tol is relative to the data's spread
+        data = ReferenceRows(X)  # centred once, for every distance of every run
         best = None
         for _ in range(self._n_runs()):
             if self.init == "k-means++":
-                start = kmeans_plusplus(X, self.n_clusters, rng)
+                start = kmeans_plusplus(X, data, self.n_clusters, rng)
             else:
                 start = X[rng.choice(len(X), self.n_clusters, replace=False)]
-            run = lloyd(X, start, self.max_iter, tol)
+            run = lloyd(X, data, start, self.max_iter, tol)
             if best is None or run[2] < best[2]:
                 best = run
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_ = best
@@ -150,15 +155,17 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
 
     def predict(self, X: Any) -> np.ndarray:
         """The index of the nearest centre for each row of X."""
-        return assign(predict_input(self, X), self.cluster_centers_)[0]
+        return assign(ReferenceRows(predict_input(self, X)), self.cluster_centers_)[0]
 
     def transform(self, X: Any) -> np.ndarray:
         """Distances from each row of X to every centre, (m, n_clusters)."""
-        return np.sqrt(squared_euclidean(predict_input(self, X), self.cluster_centers_))
+        data = ReferenceRows(predict_input(self, X))
+        return np.sqrt(data.squared_distances(self.cluster_centers_).T)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Minus the inertia of X under the fitted centres (higher is better)."""
-        return -float(assign(predict_input(self, X), self.cluster_centers_)[1].sum())
+        data = ReferenceRows(predict_input(self, X))
+        return -float(assign(data, self.cluster_centers_)[1].sum())
 
 
 def elbow(X: Any, k_values: Iterable[int], **kmeans_kwargs: Any) -> np.ndarray:

@@ -23,12 +23,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from models._distance import (
-    minkowski_to_own_rows,
-    reduced_distances,
-    row_chunks,
-    squared_norms,
-)
+from models._distance import ReferenceRows, minkowski_to_own_rows, reduced_distances, row_chunks
 from models._validation import (
     check_at_most,
     check_choice,
@@ -116,8 +111,7 @@ class _KNeighbors(BaseEstimator):
 
     def _store(self, X: np.ndarray, y: np.ndarray) -> None:
         self._check_params()
-        self._fit_X = X
-        self._fit_norms = squared_norms(X)  # ||z||² of every training row, reused per query
+        self._training_rows = ReferenceRows(X)  # centred, with norms reused by every query
         self._y = y
         self.n_samples_fit_ = X.shape[0]
 
@@ -128,7 +122,9 @@ class _KNeighbors(BaseEstimator):
 
         Both are (n_queries, n_neighbors), nearest first; ties go to the lower index.
         The ranking uses the cheap reduced distance; the k winners' distances are
-        then recomputed directly from the differences.
+        then recomputed directly from the differences. Queries and training rows are
+        both centred on the training mean (`ReferenceRows`): no distance changes, and
+        the Euclidean expansion keeps its precision far from the origin.
         """
         X = predict_input(self, X)
         k = self.n_neighbors if n_neighbors is None else n_neighbors
@@ -138,9 +134,10 @@ class _KNeighbors(BaseEstimator):
         indices = np.empty((len(X), k), dtype=np.intp)
         distances = np.empty((len(X), k))
         for rows in row_chunks(len(X), self.n_samples_fit_):
-            reduced = reduced_distances(X[rows], self._fit_X, p, B_norms=self._fit_norms)
+            reduced = reduced_distances(X[rows], self._training_rows, p)
             indices[rows] = smallest_k_on_all_cores(reduced, k)
-            distances[rows] = minkowski_to_own_rows(X[rows], self._fit_X[indices[rows]], p)
+            distances[rows] = minkowski_to_own_rows(self._training_rows.centred(X[rows]),
+                                                    self._training_rows.rows[indices[rows]], p)
         return (distances, indices) if return_distance else indices
 
     def _neighbors_and_weights(self, X: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -61,6 +61,32 @@ def test_distance_threshold_and_dendrogram(mall, tmp_path):
     plt.close(fig)
 
 
+@pytest.fixture
+def shifted_mall(mall):
+    """Mall Customers plus a column that is 1e8 for everyone: every distance is unchanged."""
+    return np.column_stack([mall, np.full(len(mall), 1e8)])
+
+
+def test_kmeans_ignores_a_large_constant_column(shifted_mall):
+    """Uncentred, ||x||² - 2x·μ + ||μ||² is ~1e16 and rounds away distances of ~100
+    (inertia 44372 instead of 44448); scikit-learn centres the data first, and so do we."""
+    ours = KMeans(n_clusters=5, n_init=10, random_state=0).fit(shifted_mall)
+    ref = sk.KMeans(n_clusters=5, n_init=10, random_state=0).fit(shifted_mall)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-6)
+    assert adjusted_rand_score(ours.labels_, ref.labels_) == 1.0
+    np.testing.assert_array_equal(ours.predict(shifted_mall), ours.labels_)
+    gaps = shifted_mall[:, None, :] - ours.cluster_centers_[None, :, :]
+    np.testing.assert_allclose(ours.transform(shifted_mall), np.sqrt((gaps**2).sum(axis=2)),
+                               rtol=1e-9)
+
+
+@pytest.mark.parametrize("linkage", ["ward", "complete", "average", "single"])
+def test_agglomerative_ignores_a_large_constant_column(shifted_mall, linkage):
+    ours = AgglomerativeClustering(n_clusters=5, linkage=linkage).fit(shifted_mall)
+    ref = sk.AgglomerativeClustering(n_clusters=5, linkage=linkage).fit(shifted_mall)
+    assert adjusted_rand_score(ours.labels_, ref.labels_) == 1.0
+
+
 def test_bad_input():
     X = np.arange(8.0).reshape(4, 2)
     with pytest.raises(ValueError, match="KMeans: expected n_clusters <= n_samples, but "

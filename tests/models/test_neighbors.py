@@ -22,7 +22,17 @@ def test_social_ads_predictions_identical(social_ads, params):
     ours = KNeighborsClassifier(**params).fit(X_train, y_train)
     ref = sk.KNeighborsClassifier(algorithm="brute", **params).fit(X_train, y_train)
     np.testing.assert_array_equal(ours.predict(X_test), ref.predict(X_test))
-    np.testing.assert_allclose(ours.predict_proba(X_test), ref.predict_proba(X_test), atol=1e-12)
+    proba, ref_proba = ours.predict_proba(X_test), ref.predict_proba(X_test)
+    if params.get("weights") == "distance":
+        # A query equal to a training row is at distance 0 and, by scikit-learn's rule,
+        # weighs only its duplicates; its brute search computes that 0 from the expansion,
+        # ~4e-8 here (it depends on the BLAS), and gives the other neighbours ~1e-7.
+        distances, indices = ours.kneighbors(X_test)
+        duplicate = distances[:, 0] == 0
+        assert 0 < duplicate.sum() < len(X_test)
+        np.testing.assert_array_equal(proba[duplicate], np.eye(2)[y_train[indices[duplicate, 0]]])
+        proba, ref_proba = proba[~duplicate], ref_proba[~duplicate]
+    np.testing.assert_allclose(proba, ref_proba, atol=1e-12)
 
 
 def test_social_ads_default_accuracy(social_ads):
@@ -105,3 +115,20 @@ def test_bad_input():
         KNeighborsClassifier().fit(np.array([[np.nan, 1.0]] * 6), [0, 1] * 3)
     with pytest.raises(ValueError, match="KNeighborsRegressor: weights must be one of"):
         KNeighborsRegressor(weights="gaussian").fit(X, y)
+
+
+def test_a_large_constant_column_changes_no_neighbour(mnist_subset):
+    """Distances do not change when every row moves by the same vector, so a column that is
+    1e8 everywhere must leave the neighbours as they are. Uncentred, ||a||² - 2a·b + ||b||²
+    is ~1e16 and rounds away the pixel distances (~10): 55 % of the queries changed."""
+    X_train, X_test, y_train, _ = mnist_subset
+    X_train, X_test = X_train / 255, X_test / 255
+    ref = sk.KNeighborsClassifier(n_neighbors=3, algorithm="brute").fit(X_train, y_train)
+    ref_dist, ref_ind = ref.kneighbors(X_test)
+    shifted_train, shifted_test = (np.column_stack([X, np.full(len(X), 1e8)])
+                                   for X in (X_train, X_test))
+    ours = KNeighborsClassifier(n_neighbors=3).fit(shifted_train, y_train)
+    dist, ind = ours.kneighbors(shifted_test)
+    np.testing.assert_array_equal(ind, ref_ind)
+    np.testing.assert_allclose(dist, ref_dist, rtol=1e-9)
+    np.testing.assert_array_equal(ours.predict(shifted_test), ref.predict(X_test))
