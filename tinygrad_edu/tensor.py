@@ -559,8 +559,8 @@ class Tensor:
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    if isinstance(data, Tensor):
-        data = data.data
+    if isinstance(data, Tensor):  # a copy, as torch.tensor(t) makes: versions are not shared
+        data = data.data.copy()
     try:
         array = np.asarray(data, dtype=dtype)
     except (ValueError, TypeError) as error:
@@ -584,7 +584,7 @@ def as_tensor(value: Any, like: Tensor | None) -> Tensor:
         return value
     if like is None or like.dtype.kind != "f":
         return Tensor(value)
-    if isinstance(value, (int, float)):  # the common `x * 2.0`: skip the checks
+    if isinstance(value, (int, float)):
         return constant(np.asarray(value, dtype=like.dtype))
     return Tensor(value, dtype=like.dtype)
 
@@ -649,7 +649,7 @@ def _operands(*values: Any, floating: bool = False) -> list[Tensor]:
     """
     first, second = values[0], values[-1]
     if (not floating and len(values) == 2 and type(first) is Tensor and first.dtype.kind == "f"
-            and (type(second) is float or type(second) is int)):  # x * 2.0, the usual case
+            and (type(second) is float or type(second) is int)):  # x * 2.0: the tensor's dtype
         return [first, constant(np.asarray(second, dtype=first.dtype))]
     like = next((v for v in values if isinstance(v, Tensor)), None)
     values = [v if _is_number(v) else as_tensor(v, like) for v in values]

@@ -17,7 +17,7 @@ from tinygrad_edu.ops.tensor_or_array import log, values, where
 
 def _broadcasting(op: str, ufunc, *arrays: np.ndarray) -> np.ndarray:
     """`ufunc(*arrays)`, broadcast as NumPy does. When the shapes cannot broadcast,
-    the ValueError names the op and the shapes (checked only then: no cost otherwise)."""
+    the ValueError names the op and the shapes."""
     try:
         return ufunc(*arrays)
     except ValueError:
