@@ -196,6 +196,15 @@ def nll_loss_case():
                      st.sampled_from(F.REDUCTIONS)).flatmap(lambda args: build(*args))
 
 
+def binary_cross_entropy_case():
+    """Probabilities away from 0 and 1, targets anywhere in [0, 1]; both get gradients."""
+    def build(shape):
+        return st.tuples(tensors(shape, min_value=0.05, max_value=0.95),
+                         tensors(shape, min_value=0.0, max_value=1.0))
+
+    return shapes().flatmap(build).map(lambda pt: (F.binary_cross_entropy, list(pt)))
+
+
 def cast_case():
     # float64 -> longdouble -> float64 loses nothing, so finite differences stay exact
     return unary(lambda x: x.astype(np.longdouble).astype(np.float64))
@@ -216,6 +225,8 @@ OP_CASES = {
     "relu": unary(lambda x: x.relu(), min_magnitude=0.1),
     "sigmoid": unary(lambda x: x.sigmoid(), min_value=-8, max_value=8),
     "tanh": unary(lambda x: x.tanh()),
+    "softplus": unary(F.softplus),
+    "binary_cross_entropy": binary_cross_entropy_case(),
     "maximum": selection(tg.maximum),
     "minimum": selection(tg.minimum),
     "where": where_case(),

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import rng
-from tinygrad_edu.ops import linalg
+from tinygrad_edu.ops import elementwise, linalg
 from tinygrad_edu.ops import loss as loss_ops
 from tinygrad_edu.ops.reduce import normalize_axes
-from tinygrad_edu.tensor import Axis, Tensor, constant, maximum, minimum
+from tinygrad_edu.tensor import Axis, Tensor, constant, where
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -30,10 +30,25 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Σ(x - mean)² / (n - ddof) over the axes."""
-    count = _count(x, normalize_axes("var", axis, x.ndim))
+    """Σ(x - mean)² / (n - ddof) over the axes.
+
+    With ddof >= n there are no degrees of freedom left; PyTorch returns NaN or
+    inf there, and this raises a ValueError instead, naming n and ddof (so does
+    `std`), because a NaN that surfaces epochs later is harder to trace.
+    """
+    return _variance("var", x, axis, keepdims, ddof)
+
+
+def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """√var: the standard deviation over the axes (ddof as in `var`)."""
+    return _variance("std", x, axis, keepdims, ddof).sqrt()
+
+
+def _variance(caller: str, x: Tensor, axis: Axis, keepdims: bool, ddof: int) -> Tensor:
+    count = _count(x, normalize_axes(caller, axis, x.ndim))
     if count - ddof <= 0:
-        raise ValueError(f"var: {count} elements with ddof={ddof} leave no degrees of freedom")
+        raise ValueError(f"{caller}: {count} elements with ddof={ddof} leave no degrees of "
+                         "freedom")
     centered = x - x.mean(axis, keepdims=True)
     return (centered * centered).sum(axis, keepdims) / float(count - ddof)
 
@@ -67,17 +82,14 @@ def tanh(x: Tensor) -> Tensor:
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, negative_slope * x otherwise."""
-    return x.relu() - (-x).relu() * negative_slope
+    """x for x > 0, negative_slope * x otherwise (so the slope at 0 is negative_slope,
+    as in PyTorch: a layer started at zero still trains)."""
+    return where(x.data > 0, x, x * negative_slope)
 
 
 def softplus(x: Tensor) -> Tensor:
-    """log(1 + eˣ), computed as max(x, 0) + log(1 + e^-|x|) so e never overflows.
-
-    -|x| is written min(x, -x) and max(x, 0) with `maximum`: at x = 0 those
-    split the gradient evenly, which gives the true slope softplus'(0) = 1/2.
-    """
-    return maximum(x, 0.0) + (minimum(x, -x).exp() + 1.0).log()
+    """log(1 + eˣ), finite for any x (one op: its derivative is sigmoid(x))."""
+    return elementwise.Softplus.apply(x._floating())
 
 
 def log_sigmoid(x: Tensor) -> Tensor:
@@ -89,10 +101,13 @@ def logsumexp(x: Tensor, axis: Axis = -1, keepdims: bool = False) -> Tensor:
     """log Σ exp(x), computed as m + log Σ exp(x - m) with m = max(x).
 
     m is a constant: it cancels in the exact derivative, and exp(x - m) ≤ 1
-    cannot overflow.
+    cannot overflow. Where the max is ±inf, m is 0 instead (as in PyTorch), so a
+    row of -inf gives -inf and a row holding +inf gives +inf, not inf - inf = NaN.
     """
-    shift = constant(np.max(x.data, axis=axis, keepdims=True))
-    total = (x - shift).exp().sum(axis, keepdims=True).log() + shift
+    peak = np.max(x.data, axis=axis, keepdims=True)
+    shift = constant(np.where(np.isfinite(peak), peak, 0).astype(x.dtype))
+    with np.errstate(divide="ignore"):  # log 0 = -inf for a row of -inf
+        total = (x - shift).exp().sum(axis, keepdims=True).log() + shift
     return total if keepdims else total.squeeze(axis)
 
 
@@ -156,16 +171,14 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     """-(y log p + (1 - y) log(1 - p)) for probabilities p.
 
     Each log is clamped at -100 (as PyTorch does), so p = 0 or 1 gives a large
-    finite loss instead of inf. Prefer binary_cross_entropy_with_logits.
+    finite loss instead of inf, and the gradient stays finite too (one op: see
+    ops/loss.py). Prefer binary_cross_entropy_with_logits.
     """
     target = _as_target(target, input)
     _check_same_shape("binary_cross_entropy", input, target)
     if np.any((input.data < 0) | (input.data > 1)):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]")
-    floor = float(np.exp(-100.0))
-    log_p = input.clip(min=floor).log()
-    log_not_p = (1.0 - input).clip(min=floor).log()
-    loss = -(target * log_p + (1.0 - target) * log_not_p)
+    loss = loss_ops.BinaryCrossEntropy.apply(input, target)
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 

@@ -496,6 +496,9 @@ class Tensor:
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         return functional.var(self, axis, keepdims, ddof)
 
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return functional.std(self, axis, keepdims, ddof)
+
     def log_softmax(self, axis: int = -1) -> Tensor:
         (axis,) = reduce.normalize_axes("log_softmax", axis, self.ndim)
         return softmax.LogSoftmax.apply(self, axis=axis)

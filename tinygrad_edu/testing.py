@@ -70,8 +70,8 @@ def assert_close(actual: Any, expected: Any, atol: float = 1e-6, rtol: float = 1
         return
     with np.errstate(invalid="ignore"):
         excess = np.abs(actual - expected) - (atol + rtol * np.abs(expected))
-    both_nan = np.isnan(actual) & np.isnan(expected)
-    excess = np.where(both_nan, -1.0, np.nan_to_num(excess, nan=np.inf))
+    same = (np.isnan(actual) & np.isnan(expected)) | (actual == expected)  # also ±inf
+    excess = np.where(same, -1.0, np.nan_to_num(excess, nan=np.inf))
     if excess.max() > 0:
         index = np.unravel_index(np.argmax(excess), excess.shape)
         raise AssertionError(

@@ -12,7 +12,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Context, Function, Gradient
 from tinygrad_edu.broadcast import broadcast_shape
-from tinygrad_edu.ops.tensor_or_array import log, values, where
+from tinygrad_edu.ops.tensor_or_array import apply_op, log, values, where
 
 
 def _broadcasting(op: str, ufunc, *arrays: np.ndarray) -> np.ndarray:
@@ -220,6 +220,26 @@ class Sigmoid(Function):
     def backward(ctx, grad):
         y = ctx.output
         return grad * y * (1.0 - y)
+
+
+class Softplus(Function):
+    """y = ln(1 + eˣ), computed as NumPy's logaddexp(0, x), which never overflows;
+    dL/dx = g * sigmoid(x)
+
+    One op rather than a composite, so its derivative is the sigmoid at every
+    x (a composite of max and min would split its slope at x = 0 and lose the
+    second derivative there, which is 1/4).
+    """
+
+    name = "softplus"
+
+    @staticmethod
+    def forward(x):
+        return np.logaddexp(0, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * apply_op(Sigmoid, ctx.inputs[0])
 
 
 class Tanh(Function):

@@ -75,10 +75,11 @@ def _extreme(op: str, choose: np.ufunc, x: np.ndarray, axis: tuple[int, ...],
 
 def _extreme_backward(ctx: Context, grad: Gradient) -> Gradient:
     """The gradient goes to the extreme elements: all of it to a unique one, split
-    evenly between ties. (Computed here, not in forward, so no_grad pays nothing.)"""
+    evenly between ties. A NaN is the extreme of its slice (NumPy and PyTorch
+    propagate it), so the gradient goes to the NaN."""
     x, axis = values(ctx.inputs[0]), ctx.params["axis"]
     extreme = values(ctx.output).reshape(kept_shape(x.shape, axis))
-    hits = (x == extreme).astype(x.dtype)
+    hits = ((x == extreme) | (np.isnan(x) & np.isnan(extreme))).astype(x.dtype)
     return expand_back(ctx, grad) * (hits / hits.sum(axis=axis, keepdims=True))
 
 
