@@ -523,5 +523,5 @@ def test_module_command_draws_the_worked_example(tmp_path):
                             cwd=Path(__file__).parent.parent)
     assert str(out) in result.stdout
     text = svg_text(ET.parse(out).getroot())
-    for word in ("sigmoid", "matmul", "clip", "log", "w", "b", "X", "grad"):
+    for word in ("sigmoid", "matmul", "binary_cross_entropy", "w", "b", "X", "grad"):
         assert word in text
