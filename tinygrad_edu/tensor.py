@@ -650,10 +650,10 @@ def _operands(*values: Any, floating: bool = False) -> list[Tensor]:
     A Python number takes part as a scalar. A NumPy array or a list becomes a
     tensor first: a float array next to a float tensor takes that tensor's dtype.
     """
-    first, second = values[0], values[-1]
-    if (not floating and len(values) == 2 and type(first) is Tensor and first.dtype.kind == "f"
-            and (type(second) is float or type(second) is int)):  # x * 2.0: the tensor's dtype
-        return [first, constant(np.asarray(second, dtype=first.dtype))]
+    if len(values) == 2:
+        usual = _without_promotion(*values, floating)
+        if usual is not None:
+            return usual
     like = next((v for v in values if isinstance(v, Tensor)), None)
     values = [v if _is_number(v) else as_tensor(v, like) for v in values]
     tensors = [v for v in values if isinstance(v, Tensor)]
@@ -664,6 +664,21 @@ def _operands(*values: Any, floating: bool = False) -> list[Tensor]:
         dtype = dtypes.floating(dtype)
     return [v.astype(dtype) if isinstance(v, Tensor) else constant(np.asarray(v, dtype=dtype))
             for v in values]
+
+
+def _without_promotion(a: Any, b: Any, floating: bool) -> list[Tensor] | None:
+    """The usual cases, where nothing needs promoting: two tensors of one dtype (a
+    float, for true division), or a float tensor and a Python number, which takes
+    the tensor's dtype. None for everything else."""
+    if type(a) is Tensor and type(b) is Tensor:
+        dtype = a.data.dtype
+        same = dtype == b.data.dtype and (dtype.kind == "f" or not floating)
+        return [a, b] if same else None
+    if type(a) is Tensor and (type(b) is float or type(b) is int) and a.data.dtype.kind == "f":
+        return [a, constant(np.asarray(b, dtype=a.data.dtype))]
+    if type(b) is Tensor and (type(a) is float or type(a) is int) and b.data.dtype.kind == "f":
+        return [constant(np.asarray(a, dtype=b.data.dtype)), b]
+    return None
 
 
 def _is_number(value: Any) -> bool:
