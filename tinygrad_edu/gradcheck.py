@@ -9,7 +9,7 @@ functions. An element passes when |analytic - numeric| <= atol + rtol * |numeric
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -238,3 +238,126 @@ def gradgradcheck(
     if not differentiable:
         raise ValueError("gradgradcheck: no input requires grad")
     return gradcheck(first_derivative, [*inputs, v], eps, atol, rtol, raise_exception, fast_mode)
+
+
+# ------------------------------------------------------- every node of a graph
+
+
+FULL_CHECK_SIZE = 256
+"""An input with at most this many elements is checked element by element; a larger
+one along one random direction (two forward passes instead of two per element)."""
+
+
+@dataclass(eq=False)
+class NodeCheck:
+    """The check of one op application in a graph.
+
+    op         the op's name
+    output     the label of the tensor it produced (its name, else "#k" as in a drawing)
+    ok         True when its backward rule agrees with central differences
+    max_error  the largest |analytic - numeric| over the inputs' elements
+    message    what disagreed, and where (empty when ok)
+    tensor     the output Tensor, so a drawing can find the node
+    """
+
+    op: str
+    output: str
+    ok: bool
+    max_error: float
+    message: str = ""
+    tensor: Tensor | None = field(default=None, repr=False)
+
+
+def check_graph(root: Tensor, *, eps: float = 1e-6, atol: float = 1e-5,
+                rtol: float = 1e-3) -> list[NodeCheck]:
+    """Check every op application in the graph of `root` on its actual inputs.
+
+    For each op that made a tensor of the graph, its inputs (as recorded for
+    backward) are copied to float64, the op is applied again, and the
+    vector-Jacobian product its backward rule computes for a random vector v is
+    compared with central differences of v · op(inputs). One NodeCheck per op, in
+    the order the forward pass ran them; a wrong rule fails at its own node only,
+    because every node is checked on its own inputs, not through the others.
+    The graph must still exist (before `backward()`, or after
+    `backward(retain_graph=True)`).
+    """
+    from tinygrad_edu.viz.graph import (  # viz is a layer above gradcheck
+        backward_steps,
+        check_root,
+        forward_order,
+        reachable_tensors,
+        tensor_labels,
+    )
+
+    check_root(root, "check_graph")
+    labels = tensor_labels(reachable_tensors(root, "check_graph"), {}, backward_steps(root))
+    return [_check_node(tensor, labels[id(tensor)], eps, atol, rtol)
+            for tensor in forward_order(root)]
+
+
+def _check_node(tensor: Tensor, label: str, eps: float, atol: float, rtol: float) -> NodeCheck:
+    """Compare the op's vector-Jacobian product with central differences, input by input."""
+    ctx = tensor._ctx
+    name = ctx.function.name
+    inputs = [_float64_leaf(array, needs) for array, needs in zip(ctx.inputs, ctx.needs_input_grad)]
+
+    def apply(*xs: Tensor) -> Tensor:
+        return ctx.function.apply(*xs, **ctx.params)
+
+    with no_grad():
+        output_dtype = apply(*inputs).dtype
+    if output_dtype != np.float64:
+        return NodeCheck(name, label, True, 0.0, f"not checked: {name} gives {output_dtype} "
+                         "even on float64 inputs, too coarse for finite differences", tensor)
+    v = np.random.default_rng(0).standard_normal(tensor.shape)
+    differentiable = [t for t in inputs if t.requires_grad]
+    worst = _Worst(excess=0.0)
+    max_error = 0.0
+    for x, vjp in zip(differentiable, _vector_jacobian(apply, inputs, v)):
+        numeric, direction = _numeric_vjp(apply, inputs, x, v, eps)
+        analytic = vjp.reshape(-1) if direction is None else np.array([vjp.reshape(-1) @ direction])
+        error = np.abs(analytic - numeric)
+        max_error = max(max_error, float(error.max(initial=0.0)))
+        excess = error - (atol + rtol * np.abs(numeric))
+        if excess.size and excess.max() > worst.excess:
+            k = int(np.argmax(excess))
+            where = f"element {k}" if direction is None else "a random direction"
+            worst = _Worst(float(excess.max()),
+                           f"{name}.backward disagrees with central differences at input "
+                           f"{_input_position(inputs, x)} (shape {x.shape}), {where}: "
+                           f"analytic {analytic[k]:.6g}, numeric {numeric[k]:.6g}")
+    ok = worst.excess <= 0
+    return NodeCheck(name, label, ok, max_error, "" if ok else worst.description, tensor)
+
+
+def _float64_leaf(array: np.ndarray, needs_grad: bool) -> Tensor:
+    """A fresh leaf holding a float64 copy of a recorded input (other dtypes as they are)."""
+    if array.dtype.kind != "f":
+        return Tensor(np.array(array), dtype=array.dtype)
+    return Tensor(np.array(array, dtype=np.float64), dtype=np.float64, requires_grad=needs_grad)
+
+
+def _input_position(inputs: list[Tensor], x: Tensor) -> int:
+    return next(i for i, t in enumerate(inputs) if t is x)
+
+
+def _numeric_vjp(apply: Function, inputs: list[Tensor], x: Tensor, v: np.ndarray,
+                 eps: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """Central differences of v · apply(inputs) with respect to x: per element when x is
+    small, else along one random unit direction u (returned, so the analytic side can be
+    projected on it too)."""
+    weights = v.reshape(-1)
+    if x.size <= FULL_CHECK_SIZE:
+        numeric = np.zeros(x.size)
+        for j, slope in _central_differences(apply, inputs, x, eps):
+            numeric[j] = slope @ weights
+        return numeric, None
+    u = np.random.default_rng(1).standard_normal(x.size)
+    u /= np.linalg.norm(u)
+    original = x.data.copy()
+    x.data[...] = original + eps * u.reshape(x.shape)
+    plus = _evaluate(apply, inputs).reshape(-1)
+    x.data[...] = original - eps * u.reshape(x.shape)
+    minus = _evaluate(apply, inputs).reshape(-1)
+    x.data[...] = original
+    return np.array([(plus - minus) @ weights / (2 * eps)]), u

@@ -2,6 +2,8 @@
 
     loss.backward(retain_graph=True)          # keep the graph so it can be drawn
     graph = draw_graph(loss, module=model)    # a graphviz.Digraph
+    draw_graph(loss, show_grad="all")         # dL/dt at every tensor, not just the leaves
+    draw_graph(loss, check=True)              # a node whose backward rule is wrong in red
     graph.source                              # the DOT text: needs no Graphviz program
     save_graph(graph, "loss.svg")             # rendered by Graphviz's `dot` (+ loss.dot)
 
@@ -18,19 +20,23 @@ pictures are in docs/visualization.md):
   with two arrows, 0 and 1.
 * Dashed red arrows show the gradient flowing backward, from the output to the
   leaves, along the same paths.
+* The title says whether gradients are shown: the leaves' `.grad`
+  (`show_grad=True`), dL/dt at every tensor computed from the retained graph
+  (`show_grad="all"`), or none; and, with `check=True`, how many ops fail their
+  gradient check (each failing op is filled red, with its error).
 * With `module=model` the ops of each layer sit in a labelled box, and with
   `collapse=True` each layer is drawn as one node.
 
 How it is drawn: one breadth-first walk from the output lists every tensor it
-was computed from, nearest first (a loop, not recursion, so a chain of 100,000
-ops is fine). `max_nodes` keeps the beginning of that list. Each tensor becomes
-a node, each op a node, each entry of an op's `ctx.parents` an edge.
+was computed from, nearest first (`graph.reachable_tensors`, a loop, not
+recursion, so a chain of 100,000 ops is fine). `max_nodes` keeps the beginning of
+that list. Each tensor becomes a node, each op a node, each entry of an op's
+`ctx.parents` an edge. The step-through page (stepper.py) and the animation
+(animation.py) use the same drawing, with one op application in focus.
 """
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,8 +45,17 @@ import graphviz
 import numpy as np
 
 from tinygrad_edu import autograd
-from tinygrad_edu import functional as F
+from tinygrad_edu.gradcheck import NodeCheck, check_graph
 from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.viz.files import write_atomically
+from tinygrad_edu.viz.graph import (
+    Names,
+    backward_steps,
+    check_root,
+    reachable_tensors,
+    tensor_names,
+)
+from tinygrad_edu.viz.steps import node_gradients
 
 if TYPE_CHECKING:
     from tinygrad_edu.nn import Module
@@ -63,6 +78,9 @@ ROLE_LEGEND = {
 LAYER_COLOR = "#fff2a8"
 CLUSTER_COLOR = "#fafaf0"
 GRADIENT_COLOR = "#d62728"
+FAILED_COLOR = "#ff9896"     # an op whose backward rule fails its gradient check
+FOCUS_COLOR = "#7b2cbf"      # the op application a step or an animation frame is at
+FOCUS_ATTRS = {"color": FOCUS_COLOR, "penwidth": "3"}
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 INSTALL_HELP = (
@@ -85,19 +103,24 @@ def draw_graph(
     root: Tensor,
     *,
     show_data: bool = True,
-    show_grad: bool = True,
+    show_grad: bool | str = True,
     rankdir: str = "LR",
     max_nodes: int | None = None,
-    params: Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None = None,
+    params: Names = None,
     module: Module | None = None,
     collapse: bool = False,
     format: str = "svg",
+    check: bool = False,
 ) -> graphviz.Digraph:
     """The graph that computed `root`, as a graphviz.Digraph.
 
     show_data  summarize each tensor's values (a scalar in full, else min/mean/max).
-    show_grad  show the gradients of the leaves, number the tensors in the order
-               the engine's backward pass visits them, and draw the gradient flow.
+    show_grad  True: show the leaves' `.grad` as backward() stored it, number the
+               tensors in the order the engine's backward pass visits them, and
+               draw the gradient flow. "all": the same, but every tensor shows its
+               gradient dL/dt, intermediates included, computed from the retained
+               graph (no `.grad` is touched; L is `root`, or its sum if it is not a
+               scalar). False: no gradients, numbers or gradient arrows.
     rankdir    "LR" (left to right), "TB" (top to bottom), "RL" or "BT".
     max_nodes  draw at most this many nodes (tensors and ops), keeping those
                nearest the output; a note says how many were left out.
@@ -108,24 +131,129 @@ def draw_graph(
                labelled with the layer's name and kind ("0: Linear(784→30)").
     collapse   with `module`, draw each layer as one node.
     format     the format `graph.render()` / `graph.pipe()` produce by default.
+    check      gradient-check every op application on its own inputs
+               (`gradcheck.check_graph`) and fill each op that fails in red, with
+               its error.
 
     A name passed through `params` or `module` wins over the tensor's own `name`.
     The graph must still exist: after `backward()` it is freed unless
     `retain_graph=True` was passed, and drawing it then raises RuntimeError.
     """
-    _check_options(root, rankdir, max_nodes, module, collapse)
+    check_options(root, "draw_graph", show_grad, rankdir, max_nodes, module, collapse)
+    annotations = Annotations.compute(root, show_grad=show_grad, check=check,
+                                      names=tensor_names(params, module))
+    return build_drawing(
+        root, annotations, show_data=show_data, show_grad=show_grad, rankdir=rankdir,
+        max_nodes=max_nodes, params=params, module=module, collapse=collapse, format=format,
+    ).graph
+
+
+def check_options(root: Tensor, caller: str, show_grad: bool | str, rankdir: str,
+                  max_nodes: int | None, module: Module | None, collapse: bool) -> None:
+    """Refuse, naming `caller` and the value at fault, an option draw_graph cannot draw."""
+    check_root(root, caller)
+    if not (isinstance(show_grad, bool) or show_grad == "all"):
+        raise ValueError(f"{caller}: show_grad must be True, False or 'all', got {show_grad!r}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"{caller}: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"{caller}: max_nodes must be at least 1, got {max_nodes}")
+    if collapse and module is None:
+        raise ValueError(f"{caller}: collapse=True needs module=, the model whose layers to draw")
+
+
+@dataclass
+class Annotations:
+    """What a drawing adds to the graph itself: gradients at every tensor (for
+    show_grad="all"), the ops that fail their gradient check, and the title.
+    Computed once, so that the frames of an animation can share them."""
+
+    gradients: dict[int, np.ndarray]    # id(tensor) -> dL/dtensor; empty unless "all"
+    failing: dict[int, NodeCheck]       # id(op output) -> its failed check
+    title: str
+
+    @classmethod
+    def compute(cls, root: Tensor, *, show_grad: bool | str, check: bool,
+                names: dict[int, str]) -> Annotations:
+        gradients = {}
+        if show_grad == "all" and root.requires_grad:
+            gradients = node_gradients(root, "draw_graph")
+        checks = check_graph(root) if check else None
+        failing = {id(c.tensor): c for c in checks or [] if not c.ok}
+        return cls(gradients, failing, drawing_title(root, show_grad, names, checks))
+
+
+def drawing_title(root: Tensor, show_grad: bool | str, names: dict[int, str],
+                  checks: list[NodeCheck] | None) -> str:
+    """One line saying which gradients the drawing shows, from which output, and
+    what the gradient check found."""
+    output = names.get(id(root), root.name) or "the output #1"
+    if not root.requires_grad or show_grad is False:
+        title = "forward pass only: no gradients shown"
+    elif show_grad == "all":
+        loss = f"L = {output}" if root.size == 1 else f"L = sum of {output}"
+        title = f"gradients dL/dt at every tensor, {loss} (computed from the retained graph)"
+    elif _any_leaf_grad(root):
+        title = f"after backward(): .grad of the leaves (from {output})"
+    else:
+        title = "before backward(): no .grad yet"
+    if checks is not None:
+        failed = sum(not c.ok for c in checks)
+        title += (f"; gradient check: {failed} of {len(checks)} ops FAIL (red)" if failed
+                  else f"; gradient check: all {len(checks)} ops pass")
+    return title
+
+
+def _any_leaf_grad(root: Tensor) -> bool:
+    return any(t.is_leaf and t.grad is not None for t in reachable_tensors(root))
+
+
+@dataclass
+class Focus:
+    """The op application an animation frame is at: the op that made `tensor`, in the
+    "forward" or the "backward" phase. It is outlined, with its inputs and output and
+    the arrows of that phase between them."""
+
+    tensor: Tensor
+    phase: str
+
+
+def build_drawing(
+    root: Tensor,
+    annotations: Annotations,
+    *,
+    show_data: bool = True,
+    show_grad: bool | str = True,
+    rankdir: str = "LR",
+    max_nodes: int | None = None,
+    params: Names = None,
+    module: Module | None = None,
+    collapse: bool = False,
+    format: str = "svg",
+    focus: Focus | None = None,
+    svg_classes: bool = False,
+) -> _Drawing:
+    """The drawing with its maps from tensors to nodes (the stepper needs them).
+
+    `focus` outlines one op application; `svg_classes` gives every edge a class,
+    "forward" or "gradient", which Graphviz writes into its SVG.
+    """
     tensors = reachable_tensors(root)
     drawn = _nearest(tensors, max_nodes)
     left_out = _count_nodes(tensors) - _count_nodes(drawn)
+    names = tensor_names(params, module)
     drawing = _Drawing(
         rankdir=rankdir,
         format=format,
         show_data=show_data,
-        show_grad=show_grad,
+        show_grad=bool(show_grad),
         collapse=collapse,
-        names=_tensor_names(params, module),
+        names=names,
         layers=_layers(module),
         steps=backward_steps(root) if show_grad else {},
+        annotations=annotations,
+        focus=focus,
+        svg_classes=svg_classes,
     )
     for tensor in drawn:
         drawing.add_tensor(tensor, _role(tensor, root))
@@ -135,47 +263,7 @@ def draw_graph(
     for tensor in drawn:
         drawing.add_edges(tensor)
     drawing.add_legend()
-    return drawing.graph
-
-
-def _check_options(
-    root: Tensor, rankdir: str, max_nodes: int | None, module: Module | None, collapse: bool
-) -> None:
-    if not isinstance(root, Tensor):
-        raise TypeError(f"draw_graph: root must be a Tensor, got {type(root).__name__}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-    if max_nodes is not None and max_nodes < 1:
-        raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
-    if collapse and module is None:
-        raise ValueError("draw_graph: collapse=True needs module=, the model whose layers to draw")
-
-
-def reachable_tensors(root: Tensor) -> list[Tensor]:
-    """`root` and every tensor it was computed from, each once, breadth first:
-    a tensor comes before the tensors that are further from the output.
-
-    Raises RuntimeError when part of the graph was freed by `backward()`.
-    """
-    order = [root]
-    seen = {id(root)}
-    position = 0
-    while position < len(order):  # `order` is the queue: it grows while we read it
-        ctx = order[position]._ctx
-        position += 1
-        if ctx is None:
-            continue
-        if ctx.freed:
-            raise RuntimeError(
-                f"draw_graph: the graph through '{ctx.function.name}' was freed by backward(). "
-                "Call backward(retain_graph=True) to keep it for drawing, "
-                "or draw before backward()."
-            )
-        for parent in ctx.parents:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                order.append(parent)
-    return order
+    return drawing
 
 
 def _count_nodes(tensors: list[Tensor]) -> int:
@@ -198,19 +286,6 @@ def _nearest(tensors: list[Tensor], max_nodes: int | None) -> list[Tensor]:
     return kept
 
 
-def backward_steps(root: Tensor) -> dict[int, int]:
-    """id(tensor) -> k when the backward pass from `root` visits that tensor k-th.
-
-    This is the engine's own order (`autograd.topological_order`), so the numbers
-    in a drawing are exactly the order in which `backward()` works. Constants get
-    no number: no gradient flows into them.
-    """
-    if not root.requires_grad:
-        return {}
-    order = autograd.topological_order([root])
-    return {id(tensor): step for step, tensor in enumerate(order, start=1)}
-
-
 def _role(tensor: Tensor, root: Tensor) -> str:
     if tensor is root:
         return "output"
@@ -229,19 +304,6 @@ class _Layer:
     name: str       # dotted path in the model: "0", "encoder.fc1"
     label: str      # "0: Linear(784→30)"
     module: Module
-
-
-def _tensor_names(
-    params: Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None, module: Module | None
-) -> dict[int, str]:
-    """id(tensor) -> name, from the module's parameters and buffers, then `params`."""
-    named: dict[str, Tensor] = {}
-    if module is not None:
-        named.update(module.named_parameters())
-        named.update(module.named_buffers())
-    if params is not None:
-        named.update(params)
-    return {id(tensor): name for name, tensor in named.items()}
 
 
 def _layers(module: Module | None) -> dict[str, _Layer]:
@@ -287,25 +349,37 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 
 def _tensor_fields(
-    tensor: Tensor, name: str | None, step: int | None, show_data: bool, show_grad: bool
+    tensor: Tensor, name: str | None, step: int | None, show_data: bool, show_grad: bool,
+    gradients: dict[int, np.ndarray],
 ) -> list[str]:
-    """The lines of a tensor's box: [#step name], shape dtype, data, grad."""
+    """The lines of a tensor's box: [#step name], shape dtype, data, grad.
+
+    The grad line is dL/dt from `gradients` when they were computed (show_grad="all"),
+    else the `.grad` of a leaf (or of a tensor that retains its gradient).
+    """
     header = " ".join(part for part in (f"#{step}" if step else "", name or "") if part)
     fields = [header] if header else []
     fields.append(f"{_shape_text(tensor.shape)} {tensor.dtype}")
     if show_data:
         fields.append("data " + summarize(tensor.data))
-    if show_grad and tensor.requires_grad and (tensor.is_leaf or tensor.grad is not None):
+    if show_grad and tensor.requires_grad and gradients:
+        gradient = gradients.get(id(tensor))
+        fields.append("grad " + ("none flows here" if gradient is None else summarize(gradient)))
+    elif show_grad and tensor.requires_grad and (tensor.is_leaf or tensor.grad is not None):
         fields.append("grad " + ("None" if tensor.grad is None else summarize(tensor.grad.data)))
     return [_fit(field) for field in fields]
 
 
-def _op_label(ctx: autograd.Context) -> str:
-    """The op's name, and on a second line its parameters: "sum" / "axis=(1,) keepdims=True"."""
+def _op_label(ctx: autograd.Context, failed: NodeCheck | None = None) -> str:
+    """The op's name, and on a second line its parameters: "sum" / "axis=(1,) keepdims=True";
+    for an op that failed its gradient check, a last line with its error."""
+    lines = [ctx.function.name]
     settings = " ".join(f"{key}={_format_param(value)}" for key, value in ctx.params.items())
-    if not settings:
-        return graphviz.escape(ctx.function.name)
-    return graphviz.escape(ctx.function.name) + "\\n" + graphviz.escape(_fit(settings))
+    if settings:
+        lines.append(_fit(settings))
+    if failed is not None:
+        lines.append(_fit(f"✗ backward ≠ finite differences (error {failed.max_error:.3g})"))
+    return "\\n".join(graphviz.escape(line) for line in lines)
 
 
 def _format_param(value: Any) -> str:
@@ -379,14 +453,22 @@ class _Drawing:
         names: dict[int, str],
         layers: dict[str, _Layer],
         steps: dict[int, int],
+        annotations: Annotations,
+        focus: Focus | None = None,
+        svg_classes: bool = False,
     ):
         self.graph = graphviz.Digraph(
             "computation_graph",
             format=format,
-            graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
+            graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
+                        "label": annotations.title, "labelloc": "t", "labeljust": "l"},
             node_attr={"fontname": "Helvetica", "fontsize": "10"},
             edge_attr={"fontname": "Helvetica", "fontsize": "9"},
         )
+        self.annotations = annotations
+        self.focus = focus
+        self.focus_inputs = set() if focus is None else {id(p) for p in focus.tensor._ctx.parents}
+        self.svg_classes = svg_classes
         self.rankdir = rankdir
         self.show_data = show_data
         self.show_grad = show_grad
@@ -417,23 +499,36 @@ class _Drawing:
             self.tensor_nodes[id(tensor)] = self._layer_node(layer)
         else:
             node = self.new_id("t")
-            fields = _tensor_fields(
-                tensor, name, self.steps.get(id(tensor)), self.show_data, self.show_grad
-            )
+            fields = _tensor_fields(tensor, name, self.steps.get(id(tensor)), self.show_data,
+                                    self.show_grad, self.annotations.gradients)
+            in_focus = self.focus is not None and (
+                tensor is self.focus.tensor or id(tensor) in self.focus_inputs)
             self._container(layer).node(
                 node, _record(fields, self.rankdir),
                 shape="record", style="filled", fillcolor=ROLE_COLORS[role],
+                **(FOCUS_ATTRS if in_focus else {}),
             )
             self.tensor_nodes[id(tensor)] = node
         if tensor._ctx is not None:
-            self.op_nodes[id(tensor)] = self._add_op(tensor._ctx)
+            self.op_nodes[id(tensor)] = self._add_op(tensor)
 
-    def _add_op(self, ctx: autograd.Context) -> str:
+    def _add_op(self, tensor: Tensor) -> str:
+        """The node of the op that made `tensor`: an ellipse, red when its gradient check
+        failed, outlined when in focus; or its collapsed layer's node."""
+        ctx = tensor._ctx
+        failed = self.annotations.failing.get(id(tensor))
         layer = self.layer_of_module.get(id(ctx.module))
         if self.collapse and layer is not None:
-            return self._layer_node(layer)
+            node = self._layer_node(layer)
+            if failed is not None:
+                self.graph.node(node, fillcolor=FAILED_COLOR)  # adds the colour to the node
+            return node
         node = self.new_id("op")
-        self._container(layer).node(node, _op_label(ctx), shape="ellipse")
+        attributes = {"style": "filled", "fillcolor": FAILED_COLOR} if failed else {}
+        if self.focus is not None and tensor is self.focus.tensor:
+            attributes.update(FOCUS_ATTRS)
+        self._container(layer).node(node, _op_label(ctx, failed), shape="ellipse",
+                                    **attributes)
         return node
 
     def _layer_of_tensor(self, tensor: Tensor, name: str | None) -> _Layer | None:
@@ -490,37 +585,51 @@ class _Drawing:
             return
         op = self.op_nodes[id(tensor)]
         several = len(ctx.parents) > 1
+        focus = None
+        if self.focus is not None and tensor is self.focus.tensor:
+            focus = self.focus.phase
         for index, parent in enumerate(ctx.parents):
             tail = self.tensor_nodes.get(id(parent), self.note)
-            self._connect(tail, op, parent, str(index) if several else "")
-        self._connect(op, self.tensor_nodes[id(tensor)], tensor, "")
+            self._connect(tail, op, parent, str(index) if several else "", focus)
+        self._connect(op, self.tensor_nodes[id(tensor)], tensor, "", focus)
 
-    def _connect(self, tail: str, head: str, tensor: Tensor, label: str) -> None:
+    def _connect(self, tail: str, head: str, tensor: Tensor, label: str,
+                 focus: str | None = None) -> None:
         """A forward edge carrying `tensor`, and its gradient-flow edge if one flows.
 
         An edge to or from a collapsed layer is labelled with the shape it carries.
         Edges inside a collapsed layer vanish, and repeated ones are drawn once.
+        `focus` ("forward" or "backward") outlines the edge of that phase.
         """
         if tail == head:
             return
         if tail in self.layer_nodes.values() or head in self.layer_nodes.values():
             label = _shape_text(tensor.shape)
         style = "dotted" if tail == self.note else None
-        self._edge(tail, head, label, gradient=False, style=style)
+        self._edge(tail, head, label, gradient=False, style=style,
+                   outlined=focus == "forward")
         if self.show_grad and tensor.requires_grad and tail != self.note:
-            self._edge(tail, head, label, gradient=True, style="dashed")
+            self._edge(tail, head, label, gradient=True, style="dashed",
+                       outlined=focus == "backward")
 
-    def _edge(self, tail: str, head: str, label: str, gradient: bool, style: str | None) -> None:
+    def _edge(self, tail: str, head: str, label: str, gradient: bool, style: str | None,
+              outlined: bool = False) -> None:
         key = (tail, head, label, gradient)
         if key in self.drawn_edges:
             return
         self.drawn_edges.add(key)
+        attributes = {"penwidth": "3"} if outlined else {}
+        if self.svg_classes:  # for the stepper's script: which arrows carry gradients
+            attributes["class"] = "gradient" if gradient else "forward"
         if gradient:
             # Laid out like the forward edge, with the arrowhead at the tail: the
             # gradient goes from the op back to its input.
-            self.graph.edge(tail, head, style=style, color=GRADIENT_COLOR, dir="back")
+            self.graph.edge(tail, head, style=style, color=GRADIENT_COLOR, dir="back",
+                            **attributes)
         else:
-            self.graph.edge(tail, head, label=label or None, style=style)
+            if outlined:
+                attributes["color"] = FOCUS_COLOR
+            self.graph.edge(tail, head, label=label or None, style=style, **attributes)
 
     # -- legend
 
@@ -535,6 +644,8 @@ class _Drawing:
         if self.show_grad:
             notes += [f'<font color="{GRADIENT_COLOR}">dashed red arrow: gradient flow</font>',
                       "#k: the k-th tensor backward() visits"]
+        if self.annotations.failing:
+            rows.append((FAILED_COLOR, "op whose backward fails the gradient check"))
         cells = [f'<tr><td bgcolor="{color}">{text}</td></tr>' for color, text in rows]
         cells += [f'<tr><td align="left">{note}</td></tr>' for note in notes]
         table = ('<table border="0" cellborder="1" cellspacing="0" cellpadding="4">'
@@ -558,7 +669,7 @@ def save_graph(graph: graphviz.Digraph, path: str | Path) -> Path:
         path = path.with_suffix("." + graph.format)
     path.parent.mkdir(parents=True, exist_ok=True)
     dot_path = path.with_suffix(".dot")
-    dot_path.write_text(graph.source, encoding="utf-8")
+    write_atomically(dot_path, graph.source.encode("utf-8"))
     if path == dot_path:
         return path
     fmt = path.suffix[1:]
@@ -571,47 +682,5 @@ def save_graph(graph: graphviz.Digraph, path: str | Path) -> Path:
             f"Then run this again, or render the source yourself: "
             f"dot -T{fmt} {dot_path} -o {path}"
         ) from None
-    path.write_bytes(rendered)
+    write_atomically(path, rendered)
     return path
-
-
-# --------------------------------------------------------- the worked example
-
-
-def logistic_regression_example() -> Tensor:
-    """The loss of a logistic regression, p = sigmoid(X @ w + b) scored by binary
-    cross-entropy on 8 points with 2 features, after backward(retain_graph=True),
-    so its drawing shows the gradients too."""
-    rng = np.random.default_rng(0)
-    X = Tensor(rng.normal(size=(8, 2)), name="X")
-    y = Tensor((X.data.sum(axis=1, keepdims=True) > 0).astype(np.float32), name="y")
-    w = Tensor(rng.normal(size=(2, 1)) * 0.1, requires_grad=True, name="w")
-    b = Tensor(np.zeros(1), requires_grad=True, name="b")
-    p = (X @ w + b).sigmoid()
-    loss = F.binary_cross_entropy(p, y)
-    loss.backward(retain_graph=True)
-    return loss
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m tinygrad_edu.viz [--out PATH]`: draw the worked example to a file."""
-    parser = argparse.ArgumentParser(
-        prog="python -m tinygrad_edu.viz",
-        description="Draw the computation graph of a logistic-regression loss, "
-                    "forward and backward, with Graphviz.",
-    )
-    parser.add_argument("--out", default="outputs/logistic_regression.svg",
-                        help="file to write; the suffix picks the format (.svg, .png, .pdf, .dot)")
-    args = parser.parse_args(argv)
-    graph = draw_graph(logistic_regression_example())
-    try:
-        path = save_graph(graph, args.out)
-    except GraphvizNotInstalledError as error:
-        raise SystemExit(str(error)) from None
-    print(f"wrote {path}")
-    if path.suffix != ".dot":
-        print(f"and its DOT source {path.with_suffix('.dot')}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,126 @@
+"""The computation graph as lists: which tensors it holds, in which orders, and their names.
+
+Everything in viz starts here. A graph is reached from its output through each
+tensor's `_ctx.parents`; these walks are loops, not recursion, so a chain of
+100,000 ops is fine.
+
+* `reachable_tensors`: every tensor, nearest the output first (what a drawing keeps).
+* `backward_steps`: the number #k the engine's backward pass gives each tensor.
+* `forward_order`: every op output, each after its inputs (the forward pass).
+* `tensor_names` / `tensor_labels`: what each tensor is called in a drawing or a step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from tinygrad_edu import autograd
+from tinygrad_edu.tensor import Tensor
+
+if TYPE_CHECKING:
+    from tinygrad_edu.nn import Module
+
+Names = Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None
+
+
+def check_root(root: object, caller: str) -> None:
+    """A TypeError naming `caller` unless `root` is a Tensor."""
+    if not isinstance(root, Tensor):
+        raise TypeError(f"{caller}: root must be a Tensor, got {type(root).__name__}")
+
+
+def reachable_tensors(root: Tensor, caller: str = "draw_graph") -> list[Tensor]:
+    """`root` and every tensor it was computed from, each once, breadth first:
+    a tensor comes before the tensors that are further from the output.
+
+    Raises RuntimeError (naming `caller`) when part of the graph was freed by `backward()`.
+    """
+    order = [root]
+    seen = {id(root)}
+    position = 0
+    while position < len(order):  # `order` is the queue: it grows while we read it
+        ctx = order[position]._ctx
+        position += 1
+        if ctx is None:
+            continue
+        if ctx.freed:
+            raise RuntimeError(
+                f"{caller}: the graph through '{ctx.function.name}' was freed by backward(). "
+                "Call backward(retain_graph=True) to keep it, "
+                f"or call {caller} before backward()."
+            )
+        for parent in ctx.parents:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                order.append(parent)
+    return order
+
+
+def backward_steps(root: Tensor) -> dict[int, int]:
+    """id(tensor) -> k when the backward pass from `root` visits that tensor k-th.
+
+    This is the engine's own order (`autograd.topological_order`), so the numbers
+    in a drawing are exactly the order in which `backward()` works. Constants get
+    no number: no gradient flows into them.
+    """
+    if not root.requires_grad:
+        return {}
+    order = autograd.topological_order([root])
+    return {id(tensor): step for step, tensor in enumerate(order, start=1)}
+
+
+def forward_order(root: Tensor) -> list[Tensor]:
+    """Every tensor an op produced on the way to `root`, each after its inputs.
+
+    A depth-first walk that visits an op's inputs in argument order: the order in
+    which Python evaluates one expression, `(a * b) + (c * d)` giving the first
+    `mul`, the second `mul`, then `add`. (The engine records no clock, so two
+    statements whose results do not depend on each other may have run the other
+    way round; every order this gives is one the forward pass could have run in.)
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited or tensor._ctx is None:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        for parent in reversed(tensor._ctx.parents):  # the first input is popped first
+            stack.append((parent, False))
+    return order
+
+
+def tensor_names(params: Names, module: Module | None) -> dict[int, str]:
+    """id(tensor) -> name, from the module's parameters and buffers, then `params`."""
+    named: dict[str, Tensor] = {}
+    if module is not None:
+        named.update(module.named_parameters())
+        named.update(module.named_buffers())
+    if params is not None:
+        named.update(params)
+    return {id(tensor): name for name, tensor in named.items()}
+
+
+def tensor_labels(tensors: Iterable[Tensor], names: dict[int, str],
+                  steps: dict[int, int]) -> dict[int, str]:
+    """id(tensor) -> the short label a step uses: its name, else "#k" (its backward
+    number), else for a constant its value ("2") or "constant(8, 1)"."""
+    labels = {}
+    for tensor in tensors:
+        name = names.get(id(tensor), tensor.name)
+        if name:
+            labels[id(tensor)] = name
+        elif id(tensor) in steps:
+            labels[id(tensor)] = f"#{steps[id(tensor)]}"
+        elif tensor.ndim == 0:
+            value = tensor.data.item()
+            labels[id(tensor)] = f"{value:g}" if isinstance(value, float) else str(value)
+        else:
+            labels[id(tensor)] = f"constant{tensor.shape}"
+    return labels
