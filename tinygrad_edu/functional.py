@@ -7,13 +7,16 @@ that never overflow: see each docstring.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_edu import rng
-from tinygrad_edu.ops import elementwise, linalg
+from tinygrad_edu.ops import conv, elementwise, linalg, product, scan, special
+from tinygrad_edu.ops import einsum as einsum_ops
 from tinygrad_edu.ops import loss as loss_ops
+from tinygrad_edu.ops import pad as pad_ops
 from tinygrad_edu.ops.reduce import normalize_axes
 from tinygrad_edu.tensor import Axis, Tensor, constant, where
 
@@ -66,6 +69,137 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return linalg.Linear.apply(*inputs)
 
 
+# ------------------------------------------------- convolution and pooling
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
+           stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
+           dilation: int | tuple[int, int] = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation of x (N, C, H, W) with weight (O, C/groups, kh, kw), plus
+    bias (O,), as torch.nn.functional.conv2d (one op: im2col and a matrix product)."""
+    if groups < 1:
+        raise ValueError(f"conv2d: groups must be positive, got {groups}")
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return conv.Conv2d.apply(*_same_float(inputs), stride=conv.as_pair("conv2d", "stride",
+                                                                        stride, 1),
+                             padding=conv.as_pair("conv2d", "padding", padding, 0),
+                             dilation=conv.as_pair("conv2d", "dilation", dilation, 1),
+                             groups=groups)
+
+
+def _same_float(tensors: tuple[Tensor, ...]) -> list[Tensor]:
+    """The operands of a layer op in one float dtype, promoted as PyTorch would."""
+    dtype = np.result_type(*(t.dtype for t in tensors))
+    dtype = dtype if dtype.kind == "f" else np.dtype(np.float32)
+    return [t.astype(dtype) for t in tensors]
+
+
+def _window(op: str, kernel_size, stride, padding) -> dict:
+    kernel = conv.as_pair(op, "kernel_size", kernel_size, 1)
+    return {"kernel_size": kernel,
+            "stride": kernel if stride is None else conv.as_pair(op, "stride", stride, 1),
+            "padding": conv.as_pair(op, "padding", padding, 0)}
+
+
+def max_pool2d(x: Tensor, kernel_size: int | tuple[int, int],
+               stride: int | tuple[int, int] | None = None, padding: int | tuple[int, int] = 0,
+               dilation: int | tuple[int, int] = 1) -> Tensor:
+    """The maximum of each window (stride defaults to the kernel size), as PyTorch."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"max_pool2d: needs a float input, got dtype {x.dtype}")
+    return conv.MaxPool2d.apply(x, **_window("max_pool2d", kernel_size, stride, padding),
+                                dilation=conv.as_pair("max_pool2d", "dilation", dilation, 1))
+
+
+def avg_pool2d(x: Tensor, kernel_size: int | tuple[int, int],
+               stride: int | tuple[int, int] | None = None,
+               padding: int | tuple[int, int] = 0) -> Tensor:
+    """The mean of each window, zero padding included (PyTorch's count_include_pad=True)."""
+    return conv.AvgPool2d.apply(x._floating(), **_window("avg_pool2d", kernel_size, stride,
+                                                         padding))
+
+
+def unfold(x: Tensor, kernel_size: int | tuple[int, int], dilation: int | tuple[int, int] = 1,
+           padding: int | tuple[int, int] = 0, stride: int | tuple[int, int] = 1) -> Tensor:
+    """im2col: every window of x (N, C, H, W) as a column of (N, C·kh·kw, L), as
+    torch.nn.functional.unfold."""
+    return conv.Im2Col.apply(x, kernel_size=conv.as_pair("unfold", "kernel_size", kernel_size, 1),
+                             stride=conv.as_pair("unfold", "stride", stride, 1),
+                             padding=conv.as_pair("unfold", "padding", padding, 0),
+                             dilation=conv.as_pair("unfold", "dilation", dilation, 1))
+
+
+def fold(x: Tensor, output_size: int | tuple[int, int], kernel_size: int | tuple[int, int],
+         dilation: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
+         stride: int | tuple[int, int] = 1) -> Tensor:
+    """col2im: columns (N, C·kh·kw, L) added back into images (N, C, H, W), as
+    torch.nn.functional.fold (overlapping windows add up)."""
+    return conv.Col2Im.apply(x, image_size=conv.as_pair("fold", "output_size", output_size, 1),
+                             kernel_size=conv.as_pair("fold", "kernel_size", kernel_size, 1),
+                             stride=conv.as_pair("fold", "stride", stride, 1),
+                             padding=conv.as_pair("fold", "padding", padding, 0),
+                             dilation=conv.as_pair("fold", "dilation", dilation, 1))
+
+
+PAD_MODES = {"constant": None, "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """x with a border, as torch.nn.functional.pad: `pad` = (left, right) for the last
+    axis, then (top, bottom) for the one before, and so on. A negative width crops.
+
+    "constant" is the `pad` op; "reflect", "replicate" and "circular" are indexing
+    with an index array (np.pad of arange), so getitem carries their gradients.
+    """
+    if mode not in PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {sorted(PAD_MODES)}, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: needs an even number of widths, at most 2 per axis; got "
+                         f"{len(pad)} for a tensor of shape {x.shape}")
+    widths = [(0, 0)] * (x.ndim - len(pad) // 2) + [
+        (int(pad[i]), int(pad[i + 1])) for i in range(len(pad) - 2, -1, -2)]
+    crop = tuple(slice(-min(b, 0), n + min(a, 0)) for (b, a), n in zip(widths, x.shape))
+    if any(w < 0 for pair in widths for w in pair):
+        x = x[crop]
+    widths = tuple((max(b, 0), max(a, 0)) for b, a in widths)
+    if mode == "constant":
+        return pad_ops.Pad.apply(x, widths=widths, value=value)
+    index = tuple(np.pad(np.arange(n), w, mode=PAD_MODES[mode]).reshape(
+        [-1 if d == axis else 1 for d in range(x.ndim)])
+        for axis, (n, w) in enumerate(zip(x.shape, widths)))
+    return x[index]
+
+
+# ---------------------------------------------------------- sums and products
+
+
+def cumsum(x: Tensor, axis: int) -> Tensor:
+    """Running sums along `axis` (torch.cumsum(x, dim); integers give int64)."""
+    (axis,) = normalize_axes("cumsum", axis, max(x.ndim, 1))
+    if x.ndim == 0:
+        return scan.Cumsum.apply(x.reshape(1), axis=0).reshape()
+    return scan.Cumsum.apply(x, axis=axis)
+
+
+def prod(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """The product of the elements over the axes (the op: exact at zeros)."""
+    return product.Prod.apply(x, axis=normalize_axes("prod", axis, x.ndim), keepdims=keepdims)
+
+
+def einsum(equation: str, *operands: Tensor) -> Tensor:
+    """Sums of products named by letters, as numpy.einsum and torch.einsum ("ij,jk->ik",
+    "bij,bjk->bik", "...ij->...ji", "i,i->"); "..." and implicit outputs work, a
+    letter repeated inside one operand (a diagonal) does not."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum: needs at least one operand")
+    tensors = [o if isinstance(o, Tensor) else Tensor(o) for o in operands]
+    equation = einsum_ops.normalize_equation(equation, [t.shape for t in tensors])
+    dtype = np.result_type(*(t.dtype for t in tensors))
+    return einsum_ops.Einsum.apply(*(t.astype(dtype) for t in tensors), equation=equation)
+
+
 # ---------------------------------------------------------------- activations
 
 
@@ -87,14 +221,53 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     return where(x.data > 0, x, x * negative_slope)
 
 
-def softplus(x: Tensor) -> Tensor:
-    """log(1 + eˣ), finite for any x (one op: its derivative is sigmoid(x))."""
-    return elementwise.Softplus.apply(x._floating())
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(βx)) / β, finite for any x (the op: its derivative is sigmoid(βx)).
+
+    As in PyTorch, where βx > threshold the result is x itself (the two differ by
+    less than e^-threshold there), so values and slopes equal torch's.
+    """
+    x = x._floating()
+    scaled = x if beta == 1 else x * beta
+    smooth = elementwise.Softplus.apply(scaled)
+    smooth = smooth if beta == 1 else smooth / beta
+    return where(scaled.data > threshold, x, smooth)
 
 
 def log_sigmoid(x: Tensor) -> Tensor:
-    """log σ(x) = -softplus(-x), finite for any x."""
-    return -softplus(-x)
+    """log σ(x) = -softplus(-x), finite for any x (no threshold: PyTorch has none here)."""
+    return -elementwise.Softplus.apply(-x._floating())
+
+
+logsigmoid = log_sigmoid  # PyTorch's spelling
+
+
+def silu(x: Tensor) -> Tensor:
+    """x σ(x) (also called swish)."""
+    return x * x.sigmoid()
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, α(eˣ - 1) otherwise: where(x > 0, ...), so the slope at 0 is α,
+    as in PyTorch."""
+    x = x._floating()
+    return where(x.data > 0, x, (x.exp() - 1.0) * alpha)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x Φ(x) = x (1 + erf(x/√2)) / 2, PyTorch's default; approximate="tanh" gives
+    x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2. Both composites of ops (erf is one)."""
+    x = x._floating()
+    if approximate == "none":
+        return x * (special.Erf.apply(x * _SQRT_HALF) + 1.0) * 0.5
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * _SQRT_TWO_OVER_PI
+        return x * (inner.tanh() + 1.0) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+_SQRT_HALF = 0.5 ** 0.5
+_SQRT_TWO_OVER_PI = (2 / np.pi) ** 0.5
 
 
 def logsumexp(x: Tensor, axis: Axis = -1, keepdims: bool = False) -> Tensor:
@@ -187,7 +360,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
     and stays finite for logits of any size."""
     target = _as_target(target, input)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    loss = softplus(input) - target * input
+    loss = elementwise.Softplus.apply(input._floating()) - target * input
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 

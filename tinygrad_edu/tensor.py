@@ -557,6 +557,116 @@ class Tensor:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
+    # ------------------------------------------ everyday ops (issue 18)
+    # Ops: sin, cos, erf, sign, remainder, cumsum, prod, gather (ops/*.py). Composites
+    # of ops: square, rsqrt, reciprocal, and the rearrangements in rearrange.py.
+    # No gradient (like the comparisons): floor_divide, isclose, any, all, argsort.
+
+    def sin(self) -> Tensor:
+        return trig.Sin.apply(self._floating())
+
+    def cos(self) -> Tensor:
+        return trig.Cos.apply(self._floating())
+
+    def erf(self) -> Tensor:
+        return special.Erf.apply(self._floating())
+
+    def square(self) -> Tensor:
+        """x * x (the integers stay integers, as in PyTorch)."""
+        return self * self
+
+    def rsqrt(self) -> Tensor:
+        """1 / √x."""
+        return 1.0 / self._floating().sqrt()
+
+    def reciprocal(self) -> Tensor:
+        """1 / x (the default float for integers)."""
+        return 1.0 / self._floating()
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 (gradient 0, as in PyTorch)."""
+        return rounding.Sign.apply(self)
+
+    def remainder(self, other: Any) -> Tensor:
+        """self - other · ⌊self / other⌋, with the sign of `other` (Python's %)."""
+        return rounding.Remainder.apply(*_operands(self, other))
+
+    def __mod__(self, other) -> Tensor:
+        return self.remainder(other)
+
+    def __rmod__(self, other) -> Tensor:
+        return rounding.Remainder.apply(*_operands(other, self))
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """⌊self / other⌋ (no gradient; integer division by zero raises)."""
+        return floor_divide(self, other)
+
+    def __floordiv__(self, other) -> Tensor:
+        return floor_divide(self, other)
+
+    def __rfloordiv__(self, other) -> Tensor:
+        return floor_divide(other, self)
+
+    def isclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8,
+                equal_nan: bool = False) -> Tensor:
+        return isclose(self, other, rtol, atol, equal_nan)
+
+    def any(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        axes = reduce.normalize_axes("any", axis, self.ndim)
+        return Tensor._from_op(np.asarray(np.any(self.data, axis=axes, keepdims=keepdims)), None)
+
+    def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        axes = reduce.normalize_axes("all", axis, self.ndim)
+        return Tensor._from_op(np.asarray(np.all(self.data, axis=axes, keepdims=keepdims)), None)
+
+    def cumsum(self, axis: int) -> Tensor:
+        return functional.cumsum(self, axis)
+
+    def prod(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return functional.prod(self, axis, keepdims)
+
+    def flip(self, axis: Axis) -> Tensor:
+        return rearrange.flip(self, axis)
+
+    def roll(self, shifts: int | Sequence[int], axis: Axis = None) -> Tensor:
+        return rearrange.roll(self, shifts, axis)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return rearrange.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return rearrange.triu(self, diagonal)
+
+    def gather(self, axis: int, index: Any) -> Tensor:
+        return rearrange.gather(self, axis, index)
+
+    def scatter(self, axis: int, index: Any, src: Any) -> Tensor:
+        return rearrange.scatter(self, axis, index, src)
+
+    def scatter_add(self, axis: int, index: Any, src: Any) -> Tensor:
+        return rearrange.scatter_add(self, axis, index, src)
+
+    def sort(self, axis: int = -1, descending: bool = False):
+        """(values, indices), as torch.sort; the values are differentiable."""
+        return rearrange.sort(self, axis, descending)
+
+    def argsort(self, axis: int = -1, descending: bool = False) -> Tensor:
+        return rearrange.argsort(self, axis, descending)
+
+    def repeat(self, *sizes: int) -> Tensor:
+        """torch's repeat (NumPy's tile): copies of the whole tensor along each axis."""
+        return rearrange.repeat(self, *sizes)
+
+    def tile(self, reps: Sequence[int] | int) -> Tensor:
+        return rearrange.tile(self, reps)
+
+    def split(self, split_size_or_sections: int | Sequence[int], axis: int = 0
+              ) -> tuple[Tensor, ...]:
+        return rearrange.split(self, split_size_or_sections, axis)
+
+    def chunk(self, chunks: int, axis: int = 0) -> tuple[Tensor, ...]:
+        return rearrange.chunk(self, chunks, axis)
+
 
 # ------------------------------------------------------------------ creation
 
@@ -719,6 +829,30 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return concatenate([t.unsqueeze(axis) for t in tensors], axis=axis)
 
 
+def floor_divide(a: Any, b: Any) -> Tensor:
+    """⌊a / b⌋ elementwise, promoted as PyTorch does; no gradient (PyTorch has none).
+    Integer division by zero raises ZeroDivisionError."""
+    a, b = _operands(a, b)
+    rounding.check_integer_divisor("floor_divide", b.data)
+    return Tensor._from_op(np.asarray(np.floor_divide(a.data, b.data)), None)
+
+
+def isclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8,
+            equal_nan: bool = False) -> Tensor:
+    """|a - b| <= atol + rtol |b| elementwise, as a boolean tensor (torch.isclose)."""
+    a, b = _operands(a, b)
+    return Tensor._from_op(np.asarray(np.isclose(a.data, b.data, rtol, atol, equal_nan)), None)
+
+
 # The ops are written in terms of Tensor, so they are imported once Tensor exists.
-from tinygrad_edu import functional  # noqa: E402
-from tinygrad_edu.ops import elementwise, linalg, movement, reduce, softmax  # noqa: E402
+from tinygrad_edu import functional, rearrange  # noqa: E402
+from tinygrad_edu.ops import (  # noqa: E402
+    elementwise,
+    linalg,
+    movement,
+    reduce,
+    rounding,
+    softmax,
+    special,
+    trig,
+)

@@ -6,16 +6,32 @@
 """
 
 from tinygrad_edu.nn import init
-from tinygrad_edu.nn.activation import Flatten, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from tinygrad_edu.nn.batchnorm import BatchNorm1d
+from tinygrad_edu.nn.activation import (
+    ELU,
+    GELU,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    LogSigmoid,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from tinygrad_edu.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from tinygrad_edu.nn.container import Sequential
+from tinygrad_edu.nn.conv import Conv2d
 from tinygrad_edu.nn.dropout import Dropout
 from tinygrad_edu.nn.linear import Linear
 from tinygrad_edu.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
 from tinygrad_edu.nn.module import IncompatibleKeys, Module
+from tinygrad_edu.nn.pooling import AvgPool2d, MaxPool2d
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dropout", "Flatten",
-    "Identity", "IncompatibleKeys", "LeakyReLU", "Linear", "Loss", "MSELoss", "Module", "ReLU",
-    "Sequential", "Sigmoid", "Softmax", "Tanh", "init",
+    "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d",
+    "CrossEntropyLoss", "Dropout", "ELU", "Flatten", "GELU", "Identity", "IncompatibleKeys",
+    "LeakyReLU", "Linear", "LogSigmoid", "Loss", "MSELoss", "MaxPool2d", "Module", "ReLU",
+    "Sequential", "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh", "init",
 ]

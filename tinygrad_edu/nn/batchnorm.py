@@ -1,4 +1,5 @@
-"""BatchNorm1d: normalise each feature over the batch."""
+"""Batch normalisation: each channel normalised over the batch (and over the length or
+the pixels). BatchNorm1d and BatchNorm2d differ only in the inputs they accept."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from tinygrad_edu.nn.module import Module
 from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor, ones, zeros
 
 
-class BatchNorm1d(Module):
-    """y = (x - μ) / √(σ² + eps) · γ + β, per feature (axis 1 of an (N, C) or (N, C, L) input).
+class _BatchNorm(Module):
+    """y = (x - μ) / √(σ² + eps) · γ + β, per feature (axis 1 of the input).
 
     In training, μ and σ² are the mean and the biased variance of the batch
-    (over N, and L when present), and the running statistics move towards the
+    (over every axis but 1), and the running statistics move towards the
     batch's:
 
         running_mean ← (1 - momentum) · running_mean + momentum · μ
@@ -26,17 +27,20 @@ class BatchNorm1d(Module):
     longer depends on the rest of its batch. γ (`weight`, ones) and β (`bias`,
     zeros) are learned when `affine=True`. The statistics are buffers:
     `running_mean`, `running_var` and `num_batches_tracked` are in the state dict.
+    Subclasses say which numbers of dimensions they accept (`input_dims`).
     """
+
+    input_dims: tuple[int, ...] = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, dtype: Any = DEFAULT_FLOAT):
         super().__init__()
         if num_features < 1:
-            raise ValueError(f"BatchNorm1d: num_features must be positive, got {num_features}")
+            raise ValueError(f"{self._name}: num_features must be positive, got {num_features}")
         if eps <= 0:
-            raise ValueError(f"BatchNorm1d: eps must be positive, got {eps}")
+            raise ValueError(f"{self._name}: eps must be positive, got {eps}")
         if momentum is not None and not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
+            raise ValueError(f"{self._name}: momentum must be in [0, 1] or None, got {momentum}")
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -49,17 +53,17 @@ class BatchNorm1d(Module):
         self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d: expected input of shape (N, {self.num_features}) or "
-                             f"(N, {self.num_features}, L), got {x.shape}")
-        # Statistics are per feature; shaped (1, C) or (1, C, 1) they broadcast against x.
-        axes = (0,) if x.ndim == 2 else (0, 2)
+        if x.ndim not in self.input_dims or x.shape[1] != self.num_features:
+            raise ValueError(f"{self._name}: expected input of shape "
+                             f"{self._expected_shapes()}, got {x.shape}")
+        # Statistics are per feature; shaped (1, C, 1, ...) they broadcast against x.
+        axes = (0, *range(2, x.ndim))
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)
         if self.training:
             count = x.size // self.num_features
             if count < 2:
-                raise ValueError(f"BatchNorm1d: training needs more than one value per feature, "
-                                 f"got input of shape {x.shape}")
+                raise ValueError(f"{self._name}: training needs more than one value per "
+                                 f"feature, got input of shape {x.shape}")
             mean = x.mean(axes, keepdims=True)
             var = x.var(axes, keepdims=True)
             self._update_running_stats(mean.data.reshape(-1),
@@ -80,6 +84,28 @@ class BatchNorm1d(Module):
         self.running_mean.copy_((1 - factor) * self.running_mean.data + factor * mean)
         self.running_var.copy_((1 - factor) * self.running_var.data + factor * unbiased_var)
 
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+    def _expected_shapes(self) -> str:
+        rest = {2: "", 3: ", L", 4: ", H, W"}
+        return " or ".join(f"(N, {self.num_features}{rest[d]})" for d in self.input_dims)
+
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of features, (N, C), or of sequences, (N, C, L): each of the C
+    features normalised over N (and L). See _BatchNorm for the formulas."""
+
+    input_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of images (N, C, H, W): each channel normalised over N, H and
+    W, PyTorch's layer for convolutional networks. See _BatchNorm for the formulas."""
+
+    input_dims = (4,)

@@ -58,9 +58,11 @@ def where(condition: Any, a: Any, b: Any) -> Tensor | np.ndarray:
     return np.where(condition, a, b)
 
 
-def apply_op(op: type[Function], x: Tensor | np.ndarray, **params) -> Tensor | np.ndarray:
-    """`op` applied to a Tensor (recorded when grad mode is on), or its forward
-    computed straight on an array."""
-    if isinstance(x, Tensor):
-        return op.apply(x, **params)
-    return op.forward(x, **params)
+def apply_op(op: type[Function], *xs: Tensor | np.ndarray, **params) -> Tensor | np.ndarray:
+    """`op` applied to Tensors (recorded when grad mode is on), or its forward
+    computed straight on arrays. With several inputs, one Tensor among them makes
+    the others Tensors too (constants: no gradient flows into an array)."""
+    if any(isinstance(x, Tensor) for x in xs):
+        return op.apply(*(x if isinstance(x, Tensor) else Tensor._from_op(np.asarray(x), None)
+                          for x in xs), **params)
+    return op.forward(*xs, **params)

@@ -1,0 +1,284 @@
+"""Convolution and pooling over images in NCHW layout, as in PyTorch.
+
+The whole family rests on one pair of ops that are each other's adjoint:
+
+* `im2col` copies every kh×kw window of the (zero-padded) input into a column:
+  (N, C, H, W) -> (N, C·kh·kw, L), L = oh·ow windows (PyTorch's `F.unfold`).
+* `col2im` puts each column back where its window came from, adding where
+  windows overlap: (N, C·kh·kw, L) -> (N, C, H, W) (PyTorch's `F.fold`).
+
+With them a convolution is a matrix product, y = W · im2col(x), and its
+backward is two more: the weight gradient correlates the input with the
+upstream gradient, dW = g · im2col(x)ᵀ, and the input gradient multiplies by
+Wᵀ and scatters the columns back, dx = col2im(Wᵀ g). Because the backward is
+written with ops (im2col, col2im, matmul), it can itself be differentiated:
+second derivatives of a convolution need no new rule. See docs/ops.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.movement import ScatterAdd
+from tinygrad_edu.ops.tensor_or_array import apply_op, expand, values
+
+Pair = tuple[int, int]
+
+
+def as_pair(op: str, name: str, value: int | tuple[int, ...], minimum: int) -> Pair:
+    """An int or a pair as a pair (PyTorch accepts both), checked against `minimum`."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair) != 2 or any(int(v) != v or v < minimum for v in pair):
+        raise ValueError(f"{op}: {name} must be an int >= {minimum} or a pair of them, "
+                         f"got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def output_size(op: str, size: Pair, kernel: Pair, stride: Pair, padding: Pair,
+                dilation: Pair) -> Pair:
+    """(oh, ow) = ⌊(H + 2p - d(k - 1) - 1) / s⌋ + 1 per axis, or a clear error."""
+    result = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
+                   for n, k, s, p, d in zip(size, kernel, stride, padding, dilation))
+    if min(result) < 1:
+        raise ValueError(f"{op}: an input of size {size[0]}×{size[1]} (padding {padding}) is "
+                         f"smaller than the kernel {kernel[0]}×{kernel[1]} (dilation "
+                         f"{dilation}): the output would be {result[0]}×{result[1]}")
+    return result
+
+
+def _check_image(op: str, x: np.ndarray, what: str = "input") -> None:
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D {what} (N, C, H, W), got shape {x.shape}")
+
+
+def _windows(padded: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair,
+             out: Pair) -> np.ndarray:
+    """A read-only view (N, C, kh, kw, oh, ow) of `padded`: element [n, c, i, j, r, s]
+    is padded[n, c, r·sh + i·dh, s·sw + j·dw]. No copy."""
+    sn, sc, sh, sw = padded.strides
+    return np.lib.stride_tricks.as_strided(
+        padded, (*padded.shape[:2], *kernel, *out),
+        (sn, sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1]),
+        writeable=False)
+
+
+def _pad(x: np.ndarray, padding: Pair, value: float) -> np.ndarray:
+    if padding == (0, 0):
+        return x
+    widths = ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2)
+    return np.pad(x, widths, constant_values=value)
+
+
+class Im2Col(Function):
+    """y[n, (c, i, j), (r, s)] = x_pad[n, c, r·sh + i·dh, s·sw + j·dw]: every window of
+    the zero-padded x as a column, (N, C, H, W) -> (N, C·kh·kw, oh·ow) (PyTorch's unfold);
+    dL/dx = col2im(g): each column added back where its window came from
+    """
+
+    name = "im2col"
+
+    @staticmethod
+    def forward(x, kernel_size, stride, padding, dilation):
+        _check_image("im2col", x)
+        out = output_size("im2col", x.shape[2:], kernel_size, stride, padding, dilation)
+        windows = _windows(_pad(x, padding, 0), kernel_size, stride, dilation, out)
+        n, c = x.shape[:2]
+        return windows.reshape(n, c * kernel_size[0] * kernel_size[1], out[0] * out[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        return apply_op(Col2Im, grad, image_size=ctx.input_shapes[0][2:], **ctx.params)
+
+
+class Col2Im(Function):
+    """y = zeros (N, C, H, W) with each column x[n, (c, i, j), (r, s)] added at
+    [n, c, r·sh + i·dh - ph, s·sw + j·dw - pw] (PyTorch's fold; the adjoint of im2col);
+    dL/dx = im2col(g)
+    """
+
+    name = "col2im"
+
+    @staticmethod
+    def forward(cols, image_size, kernel_size, stride, padding, dilation):
+        (h, w), (kh, kw) = image_size, kernel_size
+        oh, ow = output_size("col2im", (h, w), kernel_size, stride, padding, dilation)
+        n, rows, count = cols.shape
+        if rows % (kh * kw) or count != oh * ow:
+            raise ValueError(f"col2im: columns of shape {cols.shape} do not fit a {kh}×{kw} "
+                             f"kernel over a {h}×{w} image ({oh * ow} windows)")
+        c = rows // (kh * kw)
+        blocks = cols.reshape(n, c, kh, kw, oh, ow)
+        padded = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=cols.dtype)
+        (sh, sw), (dh, dw) = stride, dilation
+        for i in range(kh):  # one strided slice per kernel offset: kh·kw additions in all
+            for j in range(kw):
+                padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                       j * dw:j * dw + sw * (ow - 1) + 1:sw] += blocks[:, :, i, j]
+        return padded[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w].copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        params = {k: v for k, v in ctx.params.items() if k != "image_size"}
+        return apply_op(Im2Col, grad, **params)
+
+
+def check_conv_shapes(x: np.ndarray, weight: np.ndarray, bias: tuple, groups: int) -> None:
+    """Raise a ValueError naming the shapes when x, weight and bias do not fit together."""
+    _check_image("conv2d", x)
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: expected a 4-D weight (out, in/groups, kh, kw), "
+                         f"got shape {weight.shape}")
+    out_channels, group_channels = weight.shape[:2]
+    if out_channels % groups:
+        raise ValueError(f"conv2d: weight of shape {weight.shape} has {out_channels} output "
+                         f"channels, not divisible by groups={groups}")
+    if x.shape[1] != group_channels * groups:
+        raise ValueError(f"conv2d: input of shape {x.shape} has {x.shape[1]} channels, but "
+                         f"weight of shape {weight.shape} with groups={groups} expects "
+                         f"{group_channels * groups}")
+    if bias and bias[0].shape != (out_channels,):
+        raise ValueError(f"conv2d: bias of shape {bias[0].shape} does not fit weight of shape "
+                         f"{weight.shape}: expected ({out_channels},)")
+
+
+class Conv2d(Function):
+    """y[n, o] = b[o] + Σ_{c, i, j} W[o, c, i, j] · x_pad[n, c, r·sh + i·dh, s·sw + j·dw]
+    (a cross-correlation, as in PyTorch; with groups, output channel o sees only the
+    input channels of its group). Computed as y = W · im2col(x) per group, so
+    dL/dW = Σ_n g · im2col(x)ᵀ (x correlated with the upstream gradient),
+    dL/dx = col2im(Wᵀ · g) (the columns' gradients scattered back),
+    dL/db = Σ_{n, r, s} g
+    """
+
+    name = "conv2d"
+
+    @staticmethod
+    def forward(x, weight, *bias, stride, padding, dilation, groups):
+        check_conv_shapes(x, weight, bias, groups)
+        cols = Im2Col.forward(x, weight.shape[2:], stride, padding, dilation)
+        out = output_size("conv2d", x.shape[2:], weight.shape[2:], stride, padding, dilation)
+        y = _grouped_weight(weight, groups) @ _grouped_cols(cols, groups)  # (N, G, O/G, L)
+        y = y.reshape(x.shape[0], weight.shape[0], *out)
+        if bias:
+            y += bias[0].reshape(-1, 1, 1)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, *bias = ctx.inputs
+        need_x, need_weight, *need_bias = ctx.needs_input_grad
+        stride, padding, dilation, groups = (ctx.params[k] for k in
+                                             ("stride", "padding", "dilation", "groups"))
+        window = {"kernel_size": weight.shape[2:], "stride": stride, "padding": padding,
+                  "dilation": dilation}
+        n, out_channels = grad.shape[:2]
+        g = grad.reshape(n, groups, out_channels // groups, -1)  # (N, G, O/G, L)
+        grads = [None, None]
+        if need_x:
+            cols = _grouped_weight(weight, groups).swapaxes(-1, -2) @ g  # (N, G, C/G·k, L)
+            grads[0] = apply_op(Col2Im, cols.reshape(n, -1, g.shape[-1]),
+                                image_size=x.shape[2:], **window)
+        if need_weight:
+            cols = _grouped_cols(apply_op(Im2Col, x, **window), groups)
+            grads[1] = (g @ cols.swapaxes(-1, -2)).sum(axis=0).reshape(weight.shape)
+        if bias:
+            grads.append(grad.sum(axis=(0, 2, 3)) if need_bias[0] else None)
+        return tuple(grads)
+
+
+def _grouped_weight(weight, groups: int):
+    """(O, C/G, kh, kw) -> (G, O/G, C/G·kh·kw): one weight matrix per group."""
+    return weight.reshape(groups, weight.shape[0] // groups, -1)
+
+
+def _grouped_cols(cols, groups: int):
+    """(N, C·kh·kw, L) -> (N, G, C/G·kh·kw, L): one column block per group."""
+    n, rows, count = cols.shape
+    return cols.reshape(n, groups, rows // groups, count)
+
+
+def _argmax_positions(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
+                      dilation: Pair) -> tuple[np.ndarray, np.ndarray]:
+    """The max of every window of x padded with -inf (N, C, oh, ow), and the flat index
+    into the padded array of the element each max came from (the first, at a tie)."""
+    out = output_size("max_pool2d", x.shape[2:], kernel, stride, padding, dilation)
+    padded = _pad(x, padding, -np.inf)
+    windows = _windows(padded, kernel, stride, dilation, out)  # (N, C, kh, kw, oh, ow)
+    n, c = x.shape[:2]
+    flat = windows.reshape(n, c, kernel[0] * kernel[1], *out)
+    best = flat.argmax(axis=2)  # (N, C, oh, ow), index into the kernel
+    maxima = np.take_along_axis(flat, best[:, :, None], axis=2)[:, :, 0]
+    i, j = np.divmod(best, kernel[1])
+    rows = np.arange(out[0]).reshape(-1, 1) * stride[0] + i * dilation[0]
+    cols = np.arange(out[1]) * stride[1] + j * dilation[1]
+    planes = np.arange(n * c).reshape(n, c, 1, 1)
+    return maxima, (planes * padded.shape[2] + rows) * padded.shape[3] + cols
+
+
+def _check_pool(op: str, x: np.ndarray, kernel: Pair, padding: Pair) -> None:
+    _check_image(op, x)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"{op}: padding {padding} must be at most half the kernel {kernel}")
+
+
+class MaxPool2d(Function):
+    """y[n, c, r, s] = max over the window (i, j) of x_pad[n, c, r·sh + i·dh, s·sw + j·dw]
+    (padding with -inf); dL/dx = g added at the element each maximum came from (the
+    first one in the window at a tie, as PyTorch), 0 elsewhere
+    """
+
+    name = "max_pool2d"
+
+    @staticmethod
+    def forward(x, kernel_size, stride, padding, dilation):
+        _check_pool("max_pool2d", x, kernel_size, padding)
+        out = output_size("max_pool2d", x.shape[2:], kernel_size, stride, padding, dilation)
+        windows = _windows(_pad(x, padding, -np.inf), kernel_size, stride, dilation, out)
+        if kernel_size[0] * kernel_size[1] <= 9:  # elementwise maxima of a few slices
+            y = windows[:, :, 0, 0]
+            for i in range(kernel_size[0]):
+                for j in range(kernel_size[1]):
+                    if i or j:
+                        y = np.maximum(y, windows[:, :, i, j])
+            return np.ascontiguousarray(y)
+        return windows.max(axis=(2, 3))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x = values(ctx.inputs[0])
+        p = ctx.params
+        _, index = _argmax_positions(x, p["kernel_size"], p["stride"], p["padding"],
+                                     p["dilation"])
+        n, c, h, w = x.shape
+        (ph, pw) = p["padding"]
+        padded_shape = (n, c, h + 2 * ph, w + 2 * pw)
+        spread = apply_op(ScatterAdd, grad.reshape(-1), shape=(int(np.prod(padded_shape)),),
+                          index=(index.reshape(-1),))
+        return spread.reshape(padded_shape)[:, :, ph:ph + h, pw:pw + w]
+
+
+class AvgPool2d(Function):
+    """y[n, c, r, s] = (1 / kh·kw) Σ_{i, j} x_pad[n, c, r·sh + i, s·sw + j] (zero padding
+    counted in the mean, PyTorch's default count_include_pad=True);
+    dL/dx = col2im(g / (kh·kw) copied to every element of its window)
+    """
+
+    name = "avg_pool2d"
+
+    @staticmethod
+    def forward(x, kernel_size, stride, padding):
+        _check_pool("avg_pool2d", x, kernel_size, padding)
+        cols = Im2Col.forward(x, kernel_size, stride, padding, (1, 1))
+        out = output_size("avg_pool2d", x.shape[2:], kernel_size, stride, padding, (1, 1))
+        n, c = x.shape[:2]
+        return cols.reshape(n, c, -1, out[0] * out[1]).mean(axis=2).reshape(n, c, *out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n, c, h, w = ctx.input_shapes[0]
+        kh, kw = ctx.params["kernel_size"]
+        windows = grad.shape[2] * grad.shape[3]
+        per_element = expand(grad.reshape(n, c, 1, windows), (n, c, kh * kw, windows))
+        cols = (per_element * (1.0 / (kh * kw))).reshape(n, c * kh * kw, windows)
+        return apply_op(Col2Im, cols, image_size=(h, w), dilation=(1, 1), **ctx.params)
