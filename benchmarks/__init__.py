@@ -5,6 +5,7 @@ results table goes into docs/performance.md. Each benchmark is one module with a
 `run(settings) -> Report` function:
 
     mlp_epoch       one MNIST-sized training epoch: tinygrad_edu vs NumPy vs PyTorch
+    lenet_epoch     one LeNet-5 epoch on MNIST: tinygrad_edu vs PyTorch
     op_overhead     µs per op of a long chain of tiny ops, forward and backward
     memory          peak RSS of the MLP epoch, each contender in a fresh process
     deep_graph      forward and backward through a 100,000-op chain
@@ -13,8 +14,9 @@ results table goes into docs/performance.md. Each benchmark is one module with a
 Shared pieces: `timing` (clock, alternated rounds, medians, RSS), `report`
 (table rows and the docs section), `threads` (BLAS and PyTorch thread counts),
 and the workloads the benchmarks measure: `mlp` (the three implementations of
-the MLP epoch) and `chains` (the op chain). `profiling` prints where
-tinygrad_edu spends its time in those workloads (cProfile).
+the MLP epoch), `lenet` (LeNet-5 in both frameworks) and `chains` (the op
+chain). `profiling` prints where tinygrad_edu spends its time in those
+workloads (cProfile).
 """
 
 from __future__ import annotations

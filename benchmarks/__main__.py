@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmarks import Settings, threads
 from benchmarks.report import Report, render_section, text_table, write_section
 
-NAMES = ["mlp_epoch", "op_overhead", "memory", "deep_graph", "gradcheck_cost"]
+NAMES = ["mlp_epoch", "lenet_epoch", "op_overhead", "memory", "deep_graph", "gradcheck_cost"]
 """The benchmark modules, in the order they run and appear in the table."""
 
 

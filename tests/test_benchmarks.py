@@ -19,7 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
-BENCHMARKS = ["mlp_epoch", "op_overhead", "memory", "deep_graph", "gradcheck_cost"]
+BENCHMARKS = ["mlp_epoch", "lenet_epoch", "op_overhead", "memory", "deep_graph",
+              "gradcheck_cost"]
 START, END = "<!-- core-benchmarks:start -->", "<!-- core-benchmarks:end -->"
 OTHER_SECTION = "## Someone else's section\n\nThis text must survive the runner.\n"
 

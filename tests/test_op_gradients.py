@@ -210,6 +210,151 @@ def cast_case():
     return unary(lambda x: x.astype(np.longdouble).astype(np.float64))
 
 
+# ------------------------------------------ convolution, pooling, everyday ops (issue 18)
+
+
+def unique_tensors(shape):
+    """Tensors with distinct elements at least 0.01 apart: no ties inside a max."""
+    values = st.integers(-500, 500).map(lambda k: k / 100)
+    return hnp.arrays(np.float64, shape, elements=values, unique=True).map(
+        lambda a: tg.Tensor(a, requires_grad=True, dtype=np.float64))
+
+
+@st.composite
+def windows(draw, with_dilation=True, pooling=False):
+    """A kernel, stride, padding and dilation, and an image size they fit."""
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if with_dilation else (1, 1)
+    padding = tuple(draw(st.integers(0, k // 2 if pooling else 1)) for k in kernel)
+    size = tuple(max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 2))
+                 for k, p, d in zip(kernel, padding, dilation))
+    return {"kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation,
+            "size": size}
+
+
+@st.composite
+def conv2d_case(draw):
+    w = draw(windows())
+    groups, per_group, out_per_group = (draw(st.integers(1, 2)) for _ in range(3))
+    n = draw(st.integers(1, 2))
+    x = draw(tensors((n, groups * per_group, *w["size"])))
+    weight = draw(tensors((groups * out_per_group, per_group, *w["kernel"])))
+    bias = [draw(tensors((groups * out_per_group,)))] if draw(st.booleans()) else []
+
+    def fn(x, weight, *bias):
+        return F.conv2d(x, weight, *bias, stride=w["stride"], padding=w["padding"],
+                        dilation=w["dilation"], groups=groups)
+
+    return fn, [x, weight, *bias]
+
+
+@st.composite
+def im2col_case(draw):
+    w = draw(windows())
+    x = draw(tensors((draw(st.integers(1, 2)), draw(st.integers(1, 2)), *w["size"])))
+    return (lambda t: F.unfold(t, w["kernel"], w["dilation"], w["padding"], w["stride"]), [x])
+
+
+@st.composite
+def col2im_case(draw):
+    w = draw(windows())
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    columns = F.unfold(tg.zeros(n, c, *w["size"]), w["kernel"], w["dilation"], w["padding"],
+                       w["stride"]).shape
+    cols = draw(tensors(columns))
+    return (lambda t: F.fold(t, w["size"], w["kernel"], w["dilation"], w["padding"],
+                             w["stride"]), [cols])
+
+
+@st.composite
+def pool_case(draw, op):
+    w = draw(windows(with_dilation=op == "max", pooling=True))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), *w["size"])
+    if op == "max":
+        x = draw(unique_tensors(shape))
+        return (lambda t: F.max_pool2d(t, w["kernel"], w["stride"], w["padding"],
+                                       w["dilation"]), [x])
+    x = draw(tensors(shape))
+    return (lambda t: F.avg_pool2d(t, w["kernel"], w["stride"], w["padding"]), [x])
+
+
+@st.composite
+def pad_case(draw):
+    x = draw(tensors(shapes(min_dims=1)))
+    widths = draw(st.lists(st.integers(-1, 2), min_size=2, max_size=2 * x.ndim).filter(
+        lambda w: len(w) % 2 == 0 and any(v > 0 for v in w)))
+    widths = [max(v, -((n - 1) // 2)) for v, n in zip(widths, np.repeat(x.shape[::-1], 2))]
+    value = draw(st.sampled_from([0.0, -1.5]))
+    return (lambda t: F.pad(t, widths, value=value), [x])
+
+
+@st.composite
+def cumsum_case(draw):
+    x = draw(tensors(shapes(min_dims=1)))
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    return (lambda t: t.cumsum(axis), [x])
+
+
+@st.composite
+def prod_case(draw):
+    x = draw(tensors(shapes(max_side=3), min_magnitude=0.3, min_value=-2, max_value=2))
+    axis, keepdims = draw(axis_options(x.ndim)), draw(st.booleans())
+    return (lambda t: t.prod(axis, keepdims), [x])
+
+
+@st.composite
+def along_axis_index(draw, shape):
+    """An axis, and an index along it that is no longer than `shape` on the other axes."""
+    axis = draw(st.integers(0, len(shape) - 1))
+    index_shape = tuple(draw(st.integers(1, 4)) if d == axis else draw(st.integers(1, n))
+                        for d, n in enumerate(shape))
+    index = draw(hnp.arrays(np.int64, index_shape, elements=st.integers(0, shape[axis] - 1)))
+    return axis, index
+
+
+@st.composite
+def gather_case(draw):
+    x = draw(tensors(shapes(min_dims=1)))
+    axis, index = draw(along_axis_index(x.shape))
+    return (lambda t: t.gather(axis, index), [x])
+
+
+@st.composite
+def scatter_add_along_axis_case(draw):
+    x = draw(tensors(shapes(min_dims=1)))
+    axis, index = draw(along_axis_index(x.shape))
+    src_shape = tuple(i + draw(st.integers(0, 1)) for i in index.shape)
+    src = draw(tensors(src_shape))
+    return (lambda t, s: t.scatter_add(axis, index, s), [x, src])
+
+
+EINSUM_CASES = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+    ("ij->ji", [(2, 3)]), ("ij->i", [(2, 3)]), ("i,i->", [(3,), (3,)]), ("i,j->ij", [(2,), (3,)]),
+    ("...ij,...jk->...ik", [(2, 1, 2, 3), (3, 3, 2)]), ("ij,ij->ij", [(1, 3), (2, 3)]),
+    ("abc,cd,de->abe", [(2, 2, 3), (3, 2), (2, 2)]), ("ij,jk", [(2, 3), (3, 2)]),
+]
+
+
+def einsum_case():
+    return st.sampled_from(EINSUM_CASES).flatmap(lambda case: st.tuples(
+        *(tensors(s) for s in case[1])).map(
+        lambda ts: (lambda *t: tg.einsum(case[0], *t), list(ts))))
+
+
+@st.composite
+def remainder_case(draw):
+    """Pairs whose quotient a / b stays at least 0.05 away from an integer, where the
+    remainder jumps."""
+    n = draw(st.integers(1, 4))
+    b = draw(hnp.arrays(np.float64, n, elements=st.floats(0.5, 2.0) | st.floats(-2.0, -0.5)))
+    q = draw(hnp.arrays(np.float64, n, elements=st.integers(-2, 2).flatmap(
+        lambda k: st.floats(k + 0.05, k + 0.95))))
+    a = tg.Tensor(q * b, requires_grad=True, dtype=np.float64)
+    return (lambda x, y: x % y, [a, tg.Tensor(b, requires_grad=True, dtype=np.float64)])
+
+
 OP_CASES = {
     "add": binary(lambda a, b: a + b),
     "sub": binary(lambda a, b: a - b),
@@ -245,6 +390,22 @@ OP_CASES = {
     "log_softmax": log_softmax_case(),
     "linear": linear_case(),
     "nll_loss": nll_loss_case(),
+    "conv2d": conv2d_case(),
+    "im2col": im2col_case(),
+    "col2im": col2im_case(),
+    "max_pool2d": pool_case("max"),
+    "avg_pool2d": pool_case("avg"),
+    "pad": pad_case(),
+    "cumsum": cumsum_case(),
+    "prod": prod_case(),
+    "gather": gather_case(),
+    "scatter_add_along_axis": scatter_add_along_axis_case(),
+    "einsum": einsum_case(),
+    "sin": unary(lambda x: x.sin()),
+    "cos": unary(lambda x: x.cos()),
+    "erf": unary(lambda x: x.erf()),
+    "sign": unary(lambda x: x.sign(), min_magnitude=0.1),
+    "remainder": remainder_case(),
 }
 
 # gradgradcheck runs for every registered op except these, each with its reason.

@@ -11,7 +11,9 @@ from tinygrad_edu.tensor import (  # noqa: I001  (tensor must be imported before
     arange,
     concatenate,
     eye,
+    floor_divide,
     full,
+    isclose,
     maximum,
     minimum,
     ones,
@@ -32,14 +34,15 @@ from tinygrad_edu.autograd import (
     no_grad,
     set_grad_enabled,
 )
+from tinygrad_edu.functional import einsum
 from tinygrad_edu.rng import manual_seed
 from tinygrad_edu.serialization import load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "OPS", "Tensor", "arange", "concatenate", "detect_anomaly", "enable_grad", "eye", "full",
-    "grad", "is_grad_enabled", "load", "manual_seed", "maximum", "minimum", "no_grad", "ones",
-    "ones_like", "rand", "randn", "save", "set_grad_enabled", "stack", "where", "zeros",
-    "zeros_like",
+    "OPS", "Tensor", "arange", "concatenate", "detect_anomaly", "einsum", "enable_grad", "eye",
+    "floor_divide", "full", "grad", "is_grad_enabled", "isclose", "load", "manual_seed",
+    "maximum", "minimum", "no_grad", "ones", "ones_like", "rand", "randn", "save",
+    "set_grad_enabled", "stack", "where", "zeros", "zeros_like",
 ]

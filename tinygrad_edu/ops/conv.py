@@ -199,21 +199,20 @@ def _grouped_cols(cols, groups: int):
 
 
 def _argmax_positions(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
-                      dilation: Pair) -> tuple[np.ndarray, np.ndarray]:
-    """The max of every window of x padded with -inf (N, C, oh, ow), and the flat index
-    into the padded array of the element each max came from (the first, at a tie)."""
+                      dilation: Pair) -> np.ndarray:
+    """For every window of x padded with -inf, the flat index into the padded array of
+    the element its maximum came from (the first in the window at a tie), (N, C, oh, ow)."""
     out = output_size("max_pool2d", x.shape[2:], kernel, stride, padding, dilation)
     padded = _pad(x, padding, -np.inf)
     windows = _windows(padded, kernel, stride, dilation, out)  # (N, C, kh, kw, oh, ow)
     n, c = x.shape[:2]
-    flat = windows.reshape(n, c, kernel[0] * kernel[1], *out)
-    best = flat.argmax(axis=2)  # (N, C, oh, ow), index into the kernel
-    maxima = np.take_along_axis(flat, best[:, :, None], axis=2)[:, :, 0]
-    i, j = np.divmod(best, kernel[1])
+    # one copy with each window's elements side by side, so argmax reads them in a row
+    side_by_side = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, *out, -1)
+    i, j = np.divmod(side_by_side.argmax(axis=-1), kernel[1])  # (N, C, oh, ow) each
     rows = np.arange(out[0]).reshape(-1, 1) * stride[0] + i * dilation[0]
     cols = np.arange(out[1]) * stride[1] + j * dilation[1]
     planes = np.arange(n * c).reshape(n, c, 1, 1)
-    return maxima, (planes * padded.shape[2] + rows) * padded.shape[3] + cols
+    return (planes * padded.shape[2] + rows) * padded.shape[3] + cols
 
 
 def _check_pool(op: str, x: np.ndarray, kernel: Pair, padding: Pair) -> None:
@@ -248,8 +247,8 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         x = values(ctx.inputs[0])
         p = ctx.params
-        _, index = _argmax_positions(x, p["kernel_size"], p["stride"], p["padding"],
-                                     p["dilation"])
+        index = _argmax_positions(x, p["kernel_size"], p["stride"], p["padding"],
+                                  p["dilation"])
         n, c, h, w = x.shape
         (ph, pw) = p["padding"]
         padded_shape = (n, c, h + 2 * ph, w + 2 * pw)

@@ -1,0 +1,141 @@
+"""The LeNet-5 epoch that `lenet_epoch` times, written with tinygrad_edu and with PyTorch.
+
+conv (1→6, 5×5, padding 2) → ReLU → max-pool 2 → conv (6→16, 5×5) → ReLU →
+max-pool 2 → flatten → 120 → ReLU → 84 → ReLU → 10, softmax cross-entropy, Adam
+(lr 1e-3), batch 64, float32, one pass over the 60,000 MNIST training images.
+
+Both contenders get the same `Problem`: the same images (scaled to [0, 1] and
+standardised with MNIST's mean 0.1307 and std 0.3081), the same initial weights
+(PyTorch's default initialisation, drawn by torch from seed 0 when it is
+installed, else by tinygrad_edu) and the same batch order, so their batch
+losses must agree up to float32 rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from benchmarks.mlp import _real_mnist, _synthetic
+
+BATCH_SIZE = 64
+LEARNING_RATE = 1e-3
+FULL_SAMPLES = 60_000
+QUICK_SAMPLES = 512
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+SEED = 0
+
+
+def build_tinygrad():
+    """LeNet-5 as an nn.Sequential of tinygrad_edu layers."""
+    from tinygrad_edu import nn
+
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+def build_torch():
+    """The same network in torch.nn, with the same state-dict keys."""
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+@dataclass
+class Problem:
+    """Images (N, 1, 28, 28), labels, the epoch's batch order and the initial weights."""
+
+    X: np.ndarray
+    y: np.ndarray
+    order: np.ndarray
+    initial: dict[str, np.ndarray]
+    source: str
+
+    @property
+    def batches(self) -> list[np.ndarray]:
+        return [self.order[i:i + BATCH_SIZE] for i in range(0, len(self.order), BATCH_SIZE)]
+
+
+def standardize(pixels: np.ndarray) -> np.ndarray:
+    """Pixels in [0, 1] (any shape) -> (N, 1, 28, 28) float32 with MNIST's mean and std."""
+    images = pixels.reshape(-1, 1, 28, 28).astype(np.float32)
+    return (images - np.float32(MNIST_MEAN)) / np.float32(MNIST_STD)
+
+
+def initial_weights() -> dict[str, np.ndarray]:
+    """PyTorch's default initialisation of LeNet-5 (from torch, seed 0, when installed)."""
+    try:
+        import torch
+    except ImportError:
+        import tinygrad_edu as tg
+
+        tg.manual_seed(SEED)
+        return {k: v.numpy().copy() for k, v in build_tinygrad().state_dict().items()}
+    torch.manual_seed(SEED)
+    return {k: v.numpy().copy() for k, v in build_torch().state_dict().items()}
+
+
+def make_problem(quick: bool) -> Problem:
+    samples = QUICK_SAMPLES if quick else FULL_SAMPLES
+    rng = np.random.default_rng(SEED)
+    X, y, source = _real_mnist(samples) or _synthetic(samples, rng)
+    return Problem(standardize(X), y, rng.permutation(len(X)), initial_weights(), source)
+
+
+EpochRun = Callable[[], np.ndarray]
+
+
+def prepare_tinygrad(problem: Problem) -> EpochRun:
+    import tinygrad_edu.functional as F
+    from tinygrad_edu import Tensor, optim
+
+    model = build_tinygrad()
+    model.load_state_dict(problem.initial)
+    optimizer = optim.Adam(model.parameters(), lr=LEARNING_RATE)
+
+    def epoch() -> np.ndarray:
+        losses = []
+        for index in problem.batches:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(Tensor(problem.X[index])), problem.y[index])
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return np.array(losses)
+
+    return epoch
+
+
+def prepare_torch(problem: Problem) -> EpochRun:
+    import torch
+
+    model = build_torch()
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in problem.initial.items()})
+    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    X, y = torch.from_numpy(problem.X), torch.from_numpy(problem.y)
+    batches = [torch.from_numpy(index) for index in problem.batches]
+
+    def epoch() -> np.ndarray:
+        losses = []
+        for index in batches:
+            optimizer.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(X[index]), y[index])
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return np.array(losses)
+
+    return epoch
+
+
+PREPARES: dict[str, Callable[[Problem], EpochRun]] = {
+    "tinygrad_edu": prepare_tinygrad,
+    "torch": prepare_torch,
+}
