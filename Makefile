@@ -16,6 +16,7 @@ $(INSTALLED): setup.cfg pyproject.toml
 
 demo: $(INSTALLED)
 	$(BIN)/python examples/digit_recognizer.py --out outputs
+	$(BIN)/python examples/see_backprop.py --only mlp --out outputs
 
 docs: $(INSTALLED)
 	$(BIN)/mkdocs build --strict --site-dir site

@@ -525,3 +525,38 @@ def test_module_command_draws_the_worked_example(tmp_path):
     text = svg_text(ET.parse(out).getroot())
     for word in ("sigmoid", "matmul", "binary_cross_entropy", "w", "b", "X", "grad"):
         assert word in text
+
+
+# ------------------------------------------- issue 16: all gradients, check, example
+
+
+def test_show_grad_all_before_backward_matches_the_gradients_after():
+    loss, options, params = raw_mlp_loss()
+    before = draw_graph(loss, show_grad="all", **options)
+    assert all(p.grad is None for p in params.values())  # nothing was stored
+    loss.backward(retain_graph=True)
+    boxes = {box.name: box.fields for box in tensor_boxes(before).values() if box.name}
+    for name, parameter in params.items():
+        assert boxes[name][-1] == "grad " + summarize(parameter.grad.data)
+    numbered = [box for box in tensor_boxes(before).values() if box.step is not None]
+    assert all(box.fields[-1].startswith("grad ") for box in numbered)
+
+
+def test_the_title_is_a_graph_label_and_not_a_node():
+    loss, options, _ = raw_mlp_loss()
+    graph = draw_graph(loss, **options)
+    assert re.search(r'^\tgraph \[.*label="before backward\(\): no \.grad yet"', graph.source,
+                     re.M)
+    assert "graph" not in nodes(graph)
+
+
+@needs_dot
+def test_see_backprop_example_writes_the_three_outputs(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "examples/see_backprop.py", "--only", "neuron", "--out", str(tmp_path)],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["neuron_backward.gif", "neuron_gradients.dot", "neuron_gradients.svg",
+                       "neuron_stepper.html"]
+    assert "neuron_stepper.html in a browser" in result.stdout
+    assert "grad" in svg_text(ET.parse(tmp_path / "neuron_gradients.svg").getroot())

@@ -90,9 +90,10 @@ def frame_title(step: Step, number: int, total: int) -> str:
         step.formula,
         f"upstream g = dL/d{step.output}: {summarize(step.upstream)}",
     ]
-    for label, grad in zip(step.inputs, step.input_grads):
+    for label, grad, axes in zip(step.inputs, step.input_grads, step.summed_axes):
         if grad is not None:
-            lines.append(f"sends to {label}: {summarize(grad)}")
+            summed = f" (summed over axes {axes}: broadcasting undone)" if axes else ""
+            lines.append(f"sends to {label}: {summarize(grad)}{summed}")
     return "".join(graphviz.escape(line) + "\\l" for line in lines)
 
 
