@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -43,6 +44,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module, offline, logging every request it makes."""
+    os.environ.setdefault("SE_OFFLINE", "true")  # selenium: never look for drivers online
     options = webdriver.ChromeOptions()
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--window-size=1200,900", "--allow-file-access-from-files"):

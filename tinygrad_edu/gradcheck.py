@@ -4,6 +4,10 @@ The analytic derivative comes from the engine (`grad`). The numerical one comes
 from central differences, (f(x + ε) - f(x - ε)) / 2ε, whose error shrinks like
 ε², so in float64 with ε = 1e-6 the two agree to about 1e-8 for smooth
 functions. An element passes when |analytic - numeric| <= atol + rtol * |numeric|.
+
+`gradcheck` checks a function of some inputs; `check_graph` checks every op
+application of a recorded graph on its own inputs, so that it names the node
+whose rule is wrong.
 """
 
 from __future__ import annotations
