@@ -205,3 +205,10 @@ def test_missing_data_ends_the_script_with_one_line_and_exit_code_2(tmp_path):
     run = run_script("fashion_mnist", tmp_path / "data", tmp_path)
     assert_one_line_error(run, _data.EXIT_NO_DATA, "fashion_mnist.py: ",
                           "Fashion-MNIST is not available", "TINYGRAD_EDU_DATA", "--download")
+
+
+def test_lenet_mnist_learns_and_draws_its_filters_and_feature_maps(tmp_path):
+    results = run_quick("lenet_mnist", tmp_path)
+    assert results["accuracy"] > 0.75 and results["val_accuracy"] > 0.75  # chance is 0.1
+    assert_figures(tmp_path, "loss_curves.png", "confusion_matrix.png", "filters.png",
+                   "feature_maps_conv1.png", "feature_maps_conv2.png")

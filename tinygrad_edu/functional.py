@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import rng
+from tinygrad_edu import dtypes, rng
 from tinygrad_edu.ops import conv, elementwise, linalg, product, scan, special
 from tinygrad_edu.ops import einsum as einsum_ops
 from tinygrad_edu.ops import loss as loss_ops
@@ -89,8 +89,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
 
 def _same_float(tensors: tuple[Tensor, ...]) -> list[Tensor]:
     """The operands of a layer op in one float dtype, promoted as PyTorch would."""
-    dtype = np.result_type(*(t.dtype for t in tensors))
-    dtype = dtype if dtype.kind == "f" else np.dtype(np.float32)
+    dtype = dtypes.floating(dtypes.result_type([t.dtype for t in tensors], [], []))
     return [t.astype(dtype) for t in tensors]
 
 

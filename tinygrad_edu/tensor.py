@@ -572,8 +572,8 @@ class Tensor:
         return special.Erf.apply(self._floating())
 
     def square(self) -> Tensor:
-        """x * x (the integers stay integers, as in PyTorch)."""
-        return self * self
+        """x ** 2 (integers stay integers and booleans become int64, as in PyTorch)."""
+        return self ** 2
 
     def rsqrt(self) -> Tensor:
         """1 / √x."""
@@ -584,8 +584,8 @@ class Tensor:
         return 1.0 / self._floating()
 
     def sign(self) -> Tensor:
-        """-1, 0 or 1 (gradient 0, as in PyTorch)."""
-        return rounding.Sign.apply(self)
+        """-1, 0 or 1 (gradient 0, as in PyTorch); a boolean is its own sign."""
+        return self.clone() if self.dtype == np.bool_ else rounding.Sign.apply(self)
 
     def remainder(self, other: Any) -> Tensor:
         """self - other · ⌊self / other⌋, with the sign of `other` (Python's %)."""

@@ -156,8 +156,8 @@ class Conv2d(Function):
     @staticmethod
     def forward(x, weight, *bias, stride, padding, dilation, groups):
         check_conv_shapes(x, weight, bias, groups)
-        cols = Im2Col.forward(x, weight.shape[2:], stride, padding, dilation)
         out = output_size("conv2d", x.shape[2:], weight.shape[2:], stride, padding, dilation)
+        cols = Im2Col.forward(x, weight.shape[2:], stride, padding, dilation)
         y = _grouped_weight(weight, groups) @ _grouped_cols(cols, groups)  # (N, G, O/G, L)
         y = y.reshape(x.shape[0], weight.shape[0], *out)
         if bias:
@@ -268,8 +268,8 @@ class AvgPool2d(Function):
     @staticmethod
     def forward(x, kernel_size, stride, padding):
         _check_pool("avg_pool2d", x, kernel_size, padding)
-        cols = Im2Col.forward(x, kernel_size, stride, padding, (1, 1))
         out = output_size("avg_pool2d", x.shape[2:], kernel_size, stride, padding, (1, 1))
+        cols = Im2Col.forward(x, kernel_size, stride, padding, (1, 1))
         n, c = x.shape[:2]
         return cols.reshape(n, c, -1, out[0] * out[1]).mean(axis=2).reshape(n, c, *out)
 

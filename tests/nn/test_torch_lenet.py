@@ -1,0 +1,60 @@
+"""A trained LeNet-5 moves between tinygrad_edu and PyTorch through its state dict."""
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+import tinygrad_edu.functional as F
+from tinygrad_edu import nn, optim
+from tinygrad_edu.testing import assert_close
+
+torch = pytest.importorskip("torch")
+
+
+def ours():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+def theirs():
+    t = torch.nn
+    return t.Sequential(
+        t.Conv2d(1, 6, 5, padding=2), t.ReLU(), t.MaxPool2d(2),
+        t.Conv2d(6, 16, 5), t.ReLU(), t.MaxPool2d(2), t.Flatten(),
+        t.Linear(400, 120), t.ReLU(), t.Linear(120, 84), t.ReLU(), t.Linear(84, 10))
+
+
+def images(n, seed):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, n)
+
+
+def test_state_dict_keys_and_shapes_equal_torch():
+    our_state, their_state = ours().state_dict(), theirs().state_dict()
+    assert list(our_state) == list(their_state)
+    for key in our_state:
+        assert our_state[key].shape == tuple(their_state[key].shape), key
+
+
+def test_a_trained_lenet_gives_torch_the_same_logits_and_back():
+    tg.manual_seed(0)
+    model = ours()
+    optimizer = optim.Adam(model.parameters(), lr=1e-2)
+    X, y = images(32, seed=0)
+    for _ in range(5):  # a few steps: weights far from their initial values
+        optimizer.zero_grad()
+        F.cross_entropy(model(tg.Tensor(X)), y).backward()
+        optimizer.step()
+    reference = theirs()
+    reference.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})
+    test_images, _ = images(16, seed=1)
+    with tg.no_grad(), torch.no_grad():
+        logits = model(tg.Tensor(test_images))
+        expected = reference(torch.tensor(test_images)).numpy()
+    assert_close(logits, expected, atol=1e-5, rtol=1e-5)
+    back = ours()
+    back.load_state_dict({k: v.numpy() for k, v in reference.state_dict().items()})
+    with tg.no_grad():
+        assert_close(back(tg.Tensor(test_images)), expected, atol=1e-5, rtol=1e-5)
