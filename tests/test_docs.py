@@ -10,7 +10,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 def table_ops(markdown: str, heading: str) -> set[str]:
     section = markdown.split(heading, 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE))
+    return set(re.findall(r"^\| `([a-z0-9_]+)` \|", section, flags=re.MULTILINE))
 
 
 def test_ops_table_lists_exactly_the_registered_ops():
