@@ -4,7 +4,8 @@
     python examples/lenet_mnist.py --quick                 # 4,000 images, 1 epoch (the tests)
 
 conv (1→6, 5×5, padding 2) → ReLU → max-pool 2 → conv (6→16, 5×5) → ReLU →
-max-pool 2 → 120 → 84 → 10, trained with Adam on the cross-entropy. Every layer
+max-pool 2 → 120 → 84 → 10, trained with Adam on the cross-entropy (lr 2e-3,
+decayed by 0.7 each epoch). Every layer
 is an op of tinygrad_edu (conv2d, max_pool2d, linear), so the whole network is
 differentiated by the same engine as a two-layer MLP. Needs MNIST in
 $TINYGRAD_EDU_DATA/mnist.
@@ -74,13 +75,16 @@ def build_model() -> nn.Sequential:
 
 
 def train(model: nn.Module, data: Images, epochs: int) -> History:
-    """Adam (lr 1e-3), batches of 64, cross-entropy; validation loss and accuracy each epoch."""
+    """Adam (lr 2e-3, times 0.7 after each epoch, as PyTorch's MNIST example decays it),
+    batches of 64, cross-entropy; validation loss and accuracy each epoch."""
     train_loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=64,
                               shuffle=True, seed=0)
     val_loader = DataLoader(TensorDataset(data.X_val, data.y_val), batch_size=1000)
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = optim.Adam(model.parameters(), lr=2e-3)
+    schedule = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
     return fit(model, nn.CrossEntropyLoss(), optimizer, train_loader, val_loader,
-               epochs=epochs, metric=accuracy, progress=False)
+               epochs=epochs, metric=accuracy, progress=False,
+               callbacks=[lambda epoch, history: schedule.step()])
 
 
 def predict(model: nn.Module, X: np.ndarray, batch_size: int = 1000) -> np.ndarray:
