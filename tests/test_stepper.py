@@ -385,3 +385,12 @@ def test_animation_has_one_frame_per_backward_step(tmp_path):
         assert min(colours) > 3  # a drawing, not a blank frame
     with pytest.raises(ValueError, match="fps must be positive"):
         save_animation(root, tmp_path / "x.gif", fps=0)
+
+
+def test_forward_steps_follow_the_order_the_ops_ran():
+    a = tg.Tensor([1.0, 2.0], requires_grad=True, name="a")
+    first = a.exp()
+    second = a * 3.0
+    loss = (second + first).sum()  # the expression names `second` first; it ran second
+    ops = [step.op for step in backprop_steps(loss) if step.phase == "forward"]
+    assert ops == ["exp", "mul", "add", "sum"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import os
 import threading
 import traceback
@@ -163,6 +164,9 @@ def call_in_module(module: Any, forward: Callable, args: tuple, kwargs: dict) ->
         _modes.current_module = outer
 
 
+_recorded_ops = itertools.count()
+
+
 class Context:
     """What one op application remembers for its backward pass.
 
@@ -172,13 +176,15 @@ class Context:
     operation keeps a shape), `params` (the op's keyword parameters: axis,
     shape, ...) and `needs_input_grad`. Under create_graph=True the rule gets a
     `TensorContext` instead: the same fields with Tensors in place of the arrays.
-    `module` is the innermost nn.Module whose forward recorded the op.
+    `module` is the innermost nn.Module whose forward recorded the op, and
+    `sequence` counts the recorded ops in the order they ran (the step-through
+    of the forward pass replays them in that order).
     """
 
     __slots__ = (
         "function", "parents", "_inputs", "_output", "params", "needs_input_grad",
         "input_versions", "output_counter", "output_version", "freed", "created_at",
-        "module",
+        "module", "sequence",
     )
 
     def __init__(self, function: type[Function], parents: tuple[Tensor, ...],
@@ -192,6 +198,7 @@ class Context:
         self.freed = False
         self.created_at: list[traceback.FrameSummary] | None = None
         self.module = _modes.current_module
+        self.sequence = next(_recorded_ops)
 
     def remember_output(self, output: Tensor) -> None:
         """Keep the output's array and its version counter, not the Tensor itself

@@ -71,29 +71,19 @@ def backward_steps(root: Tensor) -> dict[int, int]:
 
 
 def forward_order(root: Tensor) -> list[Tensor]:
-    """Every tensor an op produced on the way to `root`, each after its inputs.
-
-    A depth-first walk that visits an op's inputs in argument order: the order in
-    which Python evaluates one expression, `(a * b) + (c * d)` giving the first
-    `mul`, the second `mul`, then `add`. (The engine records no clock, so two
-    statements whose results do not depend on each other may have run the other
-    way round; every order this gives is one the forward pass could have run in.)
-    """
-    order: list[Tensor] = []
+    """Every tensor an op produced on the way to `root`, in the order the ops ran
+    (each Context numbers itself when the op is recorded)."""
+    produced: list[Tensor] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack = [root]
     while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(tensor)
-            continue
+        tensor = stack.pop()
         if id(tensor) in visited or tensor._ctx is None:
             continue
         visited.add(id(tensor))
-        stack.append((tensor, True))
-        for parent in reversed(tensor._ctx.parents):  # the first input is popped first
-            stack.append((parent, False))
-    return order
+        produced.append(tensor)
+        stack.extend(tensor._ctx.parents)
+    return sorted(produced, key=lambda t: t._ctx.sequence)
 
 
 def tensor_names(params: Names, module: Module | None) -> dict[int, str]:
