@@ -97,3 +97,16 @@ def test_in_place_casting_rules():
     assert dtypes.can_cast(np.dtype(np.int64), np.dtype(np.float32))
     assert not dtypes.can_cast(np.dtype(np.float32), np.dtype(np.int64))
     assert not dtypes.can_cast(np.dtype(np.int8), np.dtype(np.bool_))
+
+
+def test_clip_and_concatenate_promote_as_torch():
+    assert tg.Tensor([-1, 2]).clip(-0.5, 1).dtype == np.float32
+    assert tg.Tensor([-1, 2]).clip(0, 1).dtype == np.int64
+    assert tg.concatenate([tg.Tensor([1, 2]), tg.Tensor([1.5])]).dtype == np.float32
+    assert tg.stack([tg.Tensor([1, 2]), tg.Tensor([1.5, 2.5])]).dtype == np.float32
+
+
+def test_integers_to_negative_integer_powers_as_torch():
+    assert (2 ** tg.Tensor([1, -1])).data.tolist() == [2, 0]
+    result = tg.Tensor([2, 1, -1, 0, -1]) ** tg.Tensor([-1, -1, -1, -2, -2])
+    assert result.data.tolist() == [0, 1, -1, 0, 1] and result.dtype == np.int64

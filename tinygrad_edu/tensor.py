@@ -474,7 +474,10 @@ class Tensor:
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         if min is None and max is None:
             raise ValueError("clip: give at least one of min and max")
-        return elementwise.Clip.apply(self, low=min, high=max)
+        bounds = [b for b in (min, max) if b is not None]
+        dtype = dtypes.result_type([self.dtype] if self.ndim else [],
+                                   [] if self.ndim else [self.dtype], bounds)
+        return elementwise.Clip.apply(self.astype(dtype), low=min, high=max)
 
     # ------------------------------------------------------------ reductions
 
@@ -816,7 +819,8 @@ def minimum(a: Any, b: Any) -> Tensor:
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     if len(tensors) == 0:
         raise ValueError("concatenate: needs at least one tensor")
-    return movement.Concatenate.apply(*tensors, axis=axis)
+    dtype = dtypes.result_type([t.dtype for t in tensors], [], [])  # as torch.cat
+    return movement.Concatenate.apply(*(t.astype(dtype) for t in tensors), axis=axis)
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:

@@ -115,6 +115,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(a, b):
+        if a.dtype.kind in "iu" and b.dtype.kind in "iu" and (b < 0).any():
+            return _integer_power(a, b)
         return _broadcasting("pow", np.power, a, b)
 
     @staticmethod
@@ -130,6 +132,15 @@ class Pow(Function):
                 at_zero = (values(a) == 0) & (values(b) >= 0)
                 grad_b = where(at_zero, 0.0, grad * ctx.output * log(a))
         return grad_a, grad_b
+
+
+def _integer_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a ** b for integers when some b < 0, as PyTorch computes it: 1 / a**|b| rounded
+    toward zero, which is 0 unless a is 1 or -1 (and 0 for a = 0, as in PyTorch).
+    NumPy refuses negative integer powers."""
+    magnitude = np.power(a, np.abs(b))
+    reciprocal = np.where(np.abs(magnitude) == 1, magnitude, 0)  # 1/a**|b| toward zero
+    return np.where(b < 0, reciprocal, magnitude).astype(magnitude.dtype)
 
 
 class Exp(Function):
