@@ -22,14 +22,14 @@ import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-
 import tinygrad_edu as tg
-import tinygrad_edu.functional as F
 from tinygrad_edu import nn
 from tinygrad_edu.viz import (
     GraphvizNotInstalledError,
     draw_graph,
+    logistic_regression_example,
+    mlp_example,
+    neuron_example,
     save_animation,
     save_graph,
     save_stepper,
@@ -40,36 +40,17 @@ Example = Callable[[], tuple[tg.Tensor, nn.Module | None]]
 
 def neuron() -> tuple[tg.Tensor, None]:
     """tanh(w · x + b) for three inputs."""
-    x = tg.Tensor([1.0, -2.0, 0.5], name="x")
-    w = tg.Tensor([0.3, 0.1, -0.4], requires_grad=True, name="w")
-    b = tg.Tensor(0.2, requires_grad=True, name="b")
-    out = ((w * x).sum() + b).tanh()
-    out.name = "out"
-    return out, None
+    return neuron_example(), None
 
 
 def logistic_regression() -> tuple[tg.Tensor, None]:
     """Binary cross-entropy of p = sigmoid(X @ w + b) on 8 points with 2 features."""
-    rng = np.random.default_rng(0)
-    X = tg.Tensor(rng.normal(size=(8, 2)), name="X")
-    y = tg.Tensor((X.data.sum(axis=1, keepdims=True) > 0).astype(np.float32), name="y")
-    w = tg.Tensor(rng.normal(size=(2, 1)) * 0.1, requires_grad=True, name="w")
-    b = tg.Tensor(np.zeros(1), requires_grad=True, name="b")
-    loss = F.binary_cross_entropy((X @ w + b).sigmoid(), y)
-    loss.name = "loss"
-    return loss, None
+    return logistic_regression_example(), None
 
 
 def mlp() -> tuple[tg.Tensor, nn.Module]:
     """A 3 -> 4 -> 1 MLP's mean squared error on 16 points; its layers are named."""
-    tg.manual_seed(0)
-    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
-    rng = np.random.default_rng(0)
-    X = tg.Tensor(rng.normal(size=(16, 3)), name="X")
-    y = tg.Tensor(rng.normal(size=(16, 1)), name="y")
-    loss = F.mse_loss(model(X), y)
-    loss.name = "loss"
-    return loss, model
+    return mlp_example()
 
 
 EXAMPLES: dict[str, Example] = {

@@ -14,39 +14,17 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-import tinygrad_edu.functional as F
-from tinygrad_edu import nn
 from tinygrad_edu.viz import (
     draw_graph,
     logistic_regression_example,
+    mlp_example,
+    neuron_example,
     save_animation,
     save_graph,
     save_stepper,
 )
 
 HERE = Path(__file__).parent
-
-
-def neuron() -> tg.Tensor:
-    """One neuron, tanh(w · x + b), after backward."""
-    x = tg.Tensor([1.0, -2.0, 0.5], name="x")
-    w = tg.Tensor([0.3, 0.1, -0.4], requires_grad=True, name="w")
-    b = tg.Tensor(0.2, requires_grad=True, name="b")
-    out = ((w * x).sum() + b).tanh()
-    out.backward(retain_graph=True)
-    return out
-
-
-def mlp() -> tuple[nn.Module, tg.Tensor]:
-    """A 3 -> 4 -> 1 regression MLP's mean squared error on 16 points, after backward."""
-    tg.manual_seed(0)
-    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
-    rng = np.random.default_rng(0)
-    X = tg.Tensor(rng.normal(size=(16, 3)), name="X")
-    y = tg.Tensor(rng.normal(size=(16, 1)), name="y")
-    loss = F.mse_loss(model(X), y)
-    loss.backward(retain_graph=True)
-    return model, loss
 
 
 def model_graph(model, X: np.ndarray, y: np.ndarray):
@@ -72,20 +50,21 @@ def model_pictures() -> dict:
     y_class = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
     y_three = np.digitize(X[:, 0], [-0.5, 0.5])
     fitted = {
-        "model_linear_regression.svg": (LinearRegression(solver="gd", epochs=5), y_real),
-        "model_logistic_regression.svg": (LogisticRegression(epochs=5), y_three),
+        "model_linear_regression.svg": (LinearRegression(solver="gd", epochs=5, random_state=0), y_real),
+        "model_logistic_regression.svg": (LogisticRegression(epochs=5, random_state=0), y_three),
         "model_mlp.svg": (MLPClassifier(hidden_layer_sizes=(4,), epochs=5,
                                         random_state=0), y_three),
-        "model_linear_svc.svg": (LinearSVC(epochs=5), y_class),
+        "model_linear_svc.svg": (LinearSVC(epochs=5, random_state=0), y_class),
     }
     return {name: model_graph(model.fit(X, y), X, y) for name, (model, y) in fitted.items()}
 
 
 def main() -> None:
-    model, loss = mlp()
+    tg.manual_seed(0)  # the models' initial weights: the same pictures every run
+    loss, model = mlp_example()
     pictures = {
-        "neuron.svg": draw_graph(neuron(), rankdir="TB"),
-        "neuron_all_gradients.svg": draw_graph(neuron(), rankdir="TB", show_grad="all"),
+        "neuron.svg": draw_graph(neuron_example(), rankdir="TB"),
+        "neuron_all_gradients.svg": draw_graph(neuron_example(), rankdir="TB", show_grad="all"),
         "logistic_regression.svg": draw_graph(logistic_regression_example(), rankdir="TB"),
         "mlp.svg": draw_graph(loss, module=model, show_data=False, rankdir="TB"),
         "mlp_collapsed.svg": draw_graph(loss, module=model, collapse=True, rankdir="TB"),

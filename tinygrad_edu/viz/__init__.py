@@ -32,7 +32,12 @@ from tinygrad_edu.viz.drawing import (
     save_graph,
     summarize,
 )
-from tinygrad_edu.viz.example import logistic_regression_example, main
+from tinygrad_edu.viz.example import (
+    logistic_regression_example,
+    main,
+    mlp_example,
+    neuron_example,
+)
 from tinygrad_edu.viz.graph import backward_steps, forward_order, reachable_tensors
 from tinygrad_edu.viz.stepper import Stepper, save_stepper
 from tinygrad_edu.viz.steps import Step, backprop_steps, node_gradients
@@ -40,6 +45,7 @@ from tinygrad_edu.viz.steps import Step, backprop_steps, node_gradients
 __all__ = [
     "FAILED_COLOR", "GRADIENT_COLOR", "ROLE_COLORS", "WIDTH", "GraphvizNotInstalledError",
     "Step", "backprop_steps", "backward_steps", "draw_graph", "escape_record",
-    "forward_order", "logistic_regression_example", "main", "node_gradients",
+    "forward_order", "logistic_regression_example", "main", "mlp_example", "neuron_example",
+    "node_gradients",
     "reachable_tensors", "save_animation", "save_graph", "save_stepper", "Stepper", "summarize",
 ]
