@@ -1,4 +1,4 @@
-"""Support vector machines, trained as regularised loss minimisation.
+"""Support vector machines: LinearSVC by gradient descent, SVC and SVR by SMO on the dual.
 
 **Linear (LinearSVC).** A score s = w·x + b and labels y ∈ {-1, +1}. The margin
 loss is the hinge or (scikit-learn's default) its square:
@@ -12,122 +12,59 @@ the shared objective (mean ℓ + λ/2 ‖w‖², see `_gradient_training`) with 
 
     ∂J/∂w = (1/n) Σ_i (dℓ/ds)_i x_i + w / (C n).
 
-**Kernel (SVC, SVR).** The score is a kernel expansion over training points,
-f(x) = Σ_j α_j k(x, x_j) + b, with k(x, x') = x·x' (linear), exp(-γ‖x - x'‖²)
-(rbf) or (γ x·x' + coef0)^degree (poly); γ = "scale" is 1 / (n_features · Var(X)),
-as in scikit-learn. The regulariser is the kernel norm ‖f‖² = αᵀ K α, so the
-objective is ½ αᵀKα + C Σ_i ℓ(f(x_i)). Gradient descent on α directly is badly
-conditioned (its Hessian contains K²), so we change variables: with the
-eigendecomposition K = U Λ Uᵀ, put α = U Λ^(-1/2) β. Then
+Several classes: one-vs-rest, K columns of scores, column k trained on +1 for
+class k and -1 for the rest (no parameter is shared, so the summed loss trains K
+independent machines). Unlike liblinear, our b is not penalised.
 
-    f(x) = φ(x)·β + b   with   φ(x) = k(x, X) U Λ^(-1/2),     αᵀKα = ‖β‖²,
+**Kernel (SVC, SVR).** The machine is a kernel expansion over the training rows,
 
-and the kernel machine *is* a linear model on the features φ: the same graph
-and loss as the linear case, now with inputs φ(X). (Eigenvalues below 1e-10 λ_max
-are dropped: the kernel has no room in those directions.)
+    f(x) = Σ_t c_t k(x_t, x) + b,
 
-The expansion uses every training row when there are at most `n_components`
-of them: exact. For more rows (SVR on the 7,654 power-plant rows) it uses
-`n_components` rows drawn at random, the landmarks L — the Nyström method:
-φ(x) = k(x, L) U Λ^(-1/2) from K_LL = U Λ Uᵀ, whose inner products
-φ(x)·φ(x') = k(x, L) K_LL⁻¹ k(L, x') approximate k(x, x') (exactly when x or x' is a landmark).
+with k(x, x') = x·x' (linear), exp(-γ‖x - x'‖²) (rbf) or (γ x·x' + coef0)^degree
+(poly); γ = "scale" is 1 / (n_features · Var(X)), as in scikit-learn. The
+coefficients come from the dual problem libsvm solves, by the same algorithm
+(SMO with libsvm's working-set selection, to the same `tol`; `models/_smo.py`):
 
-**Regression (SVR)** uses the ε-insensitive loss on the same f:
-ℓ = max(0, |f - y| - ε), dℓ/df = sign(f - y) [|f - y| > ε]; λ = 1/(C n) again.
+  SVC, labels y_t = ±1:  min ½ Σ_st α_s α_t y_s y_t K_st - Σ_t α_t,
+                         Σ_t y_t α_t = 0,  0 ≤ α ≤ C;          c_t = y_t α_t.
+  SVR, targets z_t:      min ½ (α - α*)ᵀ K (α - α*) + ε Σ_t (α_t + α*_t) - Σ_t z_t (α_t - α*_t),
+                         Σ_t (α_t - α*_t) = 0,  0 ≤ α, α* ≤ C;  c_t = α_t - α*_t.
 
-**Several classes.** One-vs-rest: K columns of scores, column k trained on
-labels +1 for class k and -1 for the rest. The loss sums the columns, and no
-parameter is shared between them, so minimising the sum trains K independent
-binary machines at once. (scikit-learn's SVC uses one-vs-one instead.)
+(SVR is the SMO problem over the 2n variables [α; α*] with y = [+1; -1] and
+p = [ε - z; ε + z].) These are the duals of ½‖w‖² + C Σ hinge and of
+½‖w‖² + C Σ max(0, |f - z| - ε): the same problems as scikit-learn's, in the
+units of the data, so nothing needs rescaling (on the power plant, y ≈ 450 MW).
+The rows with c_t ≠ 0 are the support vectors.
 
-Differences from scikit-learn, which solves the same objectives exactly
-(liblinear, libsvm): our b is not penalised (liblinear penalises it), there is
-no dual, hence no support vectors, and training stops at the shared loop's tolerance.
+Several classes (SVC): one-vs-one, as libsvm. One machine per pair of classes
+(a, b), a < b, trained on the rows of those two classes with y = +1 for b; each
+votes for b when f > 0 and for a otherwise, and the most votes win (ties: the
+first class). `decision_function` gives scikit-learn's one-vs-rest shape: votes
+plus the summed pair scores squashed into (-1/3, 1/3).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils import check_random_state
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 
 import tinygrad_edu.functional as F
-from models._distance import squared_euclidean
+from models._distance import ReferenceRows, squared_norms
 from models._gradient_training import (
     CPenaltyMixin,
     GradientTrainedModel,
     class_codes,
     fit_classes,
-    seed_for,
-    single_threaded_blas,
 )
-from models._validation import check_choice, check_positive_int, fit_input
+from models._smo import KernelColumns, solve_smo
+from models._validation import check_choice, check_positive_int, fit_input, predict_input
 from tinygrad_edu import Tensor, no_grad
 
 KERNELS = ("linear", "rbf", "poly")
-EIGENVALUE_CUTOFF = 1e-10
-
-
-def kernel_matrix(A: np.ndarray, B: np.ndarray, kernel: str, gamma: float, degree: int,
-                  coef0: float) -> np.ndarray:
-    """K[i, j] = k(a_i, b_j) for the linear, rbf or poly kernel, in float64."""
-    if kernel == "rbf":
-        with no_grad():
-            return (-gamma * Tensor(squared_euclidean(A, B), dtype=np.float64)).exp().numpy()
-    with no_grad():
-        products = Tensor(A, dtype=np.float64) @ Tensor(B, dtype=np.float64).T
-        if kernel == "linear":
-            return products.numpy()
-        return ((gamma * products + coef0) ** degree).numpy()
-
-
-def kernel_feature_map(K_landmarks: np.ndarray) -> np.ndarray:
-    """P = U Λ^(-1/2) from K_LL = U Λ Uᵀ, keeping eigenvalues above the cutoff:
-    the features of x are then k(x, L) P."""
-    eigenvalues, eigenvectors = np.linalg.eigh(K_landmarks)
-    keep = eigenvalues > EIGENVALUE_CUTOFF * max(eigenvalues[-1], 0.0)
-    if not keep.any():
-        raise ValueError("kernel expansion: the kernel matrix of the training rows is 0")
-    return eigenvectors[:, keep] / np.sqrt(eigenvalues[keep])
-
-
-class KernelFeaturesMixin:
-    """The kernel expansion φ(x) = k(x, L) U Λ^(-1/2), learned in `_fit_features`."""
-
-    def _check_kernel_parameters(self) -> None:
-        check_choice(self, "kernel", self.kernel, KERNELS)
-        check_positive_int(self, "degree", self.degree)
-        check_positive_int(self, "n_components", self.n_components)
-        if isinstance(self.gamma, str):
-            check_choice(self, "gamma", self.gamma, ("scale", "auto"))
-        elif not self.gamma > 0:
-            raise ValueError(f"{type(self).__name__}: gamma must be 'scale', 'auto' or > 0, "
-                             f"got {self.gamma!r}")
-
-    def _fit_features(self, X: np.ndarray) -> np.ndarray:
-        """Choose γ and the landmarks, build the map; the training rows' features."""
-        if self.gamma == "scale":
-            variance = X.var()
-            self.gamma_ = 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
-        else:
-            self.gamma_ = 1.0 / X.shape[1] if self.gamma == "auto" else float(self.gamma)
-        if len(X) <= self.n_components:
-            self.landmarks_ = X
-        else:
-            generator = check_random_state(seed_for(self.random_state))
-            self.landmarks_ = X[np.sort(generator.choice(len(X), self.n_components,
-                                                         replace=False))]
-        with single_threaded_blas():
-            self.projection_ = kernel_feature_map(self._kernel(self.landmarks_, self.landmarks_))
-            return self._features(X)
-
-    def _kernel(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
-        return kernel_matrix(A, B, self.kernel, self.gamma_, self.degree, self.coef0)
-
-    def _features(self, X: np.ndarray) -> np.ndarray:
-        return self._kernel(X, self.landmarks_) @ self.projection_
 
 
 class MarginClassifierMixin(ClassifierMixin):
@@ -207,91 +144,213 @@ class LinearSVC(MarginClassifierMixin, CPenaltyMixin, GradientTrainedModel):
         return self
 
 
-class SVC(MarginClassifierMixin, KernelFeaturesMixin, CPenaltyMixin, GradientTrainedModel):
-    """A kernel support vector classifier: hinge loss + kernel norm, one-vs-rest.
+class Kernel:
+    """k(·, B) for fixed rows B: the kernel matrix of any rows A against them, in float64,
 
-    After fit: `classes_`, `gamma_`, `landmarks_` (the rows of the expansion) and
-    `projection_` (U Λ^(-1/2)); the weights β, b are `module_`'s.
+        linear  x·x',      rbf  exp(-γ‖x - x'‖²),      poly  (γ x·x' + coef0)^degree.
+
+    For rbf, B is kept centred on its mean with its squared norms (`ReferenceRows`),
+    so each new A costs one matrix product, and the squared distances keep their
+    precision far from the origin.
     """
 
+    def __init__(self, B: np.ndarray, kernel: str, gamma: float, degree: int, coef0: float):
+        self.B, self.kernel, self.gamma, self.degree, self.coef0 = B, kernel, gamma, degree, coef0
+        self.reference = ReferenceRows(B) if kernel == "rbf" else None
+
+    def __call__(self, A: np.ndarray) -> np.ndarray:
+        with no_grad():
+            if self.kernel == "rbf":
+                distances = Tensor(self.reference.squared_distances(A), dtype=np.float64)
+                return (-self.gamma * distances).exp().numpy()
+            products = Tensor(A, dtype=np.float64) @ Tensor(self.B, dtype=np.float64).T
+            if self.kernel == "linear":
+                return products.numpy()
+            return ((self.gamma * products + self.coef0) ** self.degree).numpy()
+
+    def diagonal(self) -> np.ndarray:
+        """k(b, b) for every row of B: 1 (rbf), ‖b‖² (linear), (γ‖b‖² + coef0)^degree (poly)."""
+        if self.kernel == "rbf":
+            return np.ones(len(self.B))
+        norms = squared_norms(self.B)
+        if self.kernel == "linear":
+            return norms
+        return (self.gamma * norms + self.coef0) ** self.degree
+
+
+def kernel_matrix(A: np.ndarray, B: np.ndarray, kernel: str, gamma: float, degree: int,
+                  coef0: float) -> np.ndarray:
+    """K[i, j] = k(a_i, b_j) (see `Kernel`)."""
+    return Kernel(B, kernel, gamma, degree, coef0)(A)
+
+
+class KernelMachine(CPenaltyMixin, BaseEstimator):
+    """What SVC and SVR share: the kernel parameters, their checks, γ, the kernel
+    and the SMO solve. After fit: `support_` (indices of the support vectors),
+    `support_vectors_`, `dual_coef_` (their coefficients c_t, one row per machine),
+    `intercept_` (b of each machine), `n_iter_` (SMO steps of each machine), `gamma_`."""
+
+    def _check_kernel_parameters(self) -> None:
+        """Raise ValueError naming the model for a bad parameter (before any state changes)."""
+        name = type(self).__name__
+        self._check_C()
+        check_choice(self, "kernel", self.kernel, KERNELS)
+        check_positive_int(self, "degree", self.degree)
+        if isinstance(self.gamma, str):
+            check_choice(self, "gamma", self.gamma, ("scale", "auto"))
+        elif not self.gamma > 0:
+            raise ValueError(f"{name}: gamma must be 'scale', 'auto' or > 0, got {self.gamma!r}")
+        if not self.tol > 0:
+            raise ValueError(f"{name}: tol must be > 0, got {self.tol!r}")
+        if not self.cache_size > 0:
+            raise ValueError(f"{name}: cache_size must be > 0 (MB), got {self.cache_size!r}")
+        if (isinstance(self.max_iter, bool) or not isinstance(self.max_iter, (int, np.integer))
+                or self.max_iter < -1):
+            raise ValueError(f"{name}: max_iter must be an int >= -1 (-1: no limit), "
+                             f"got {self.max_iter!r}")
+
+    def _set_gamma(self, X: np.ndarray) -> None:
+        if self.gamma == "scale":
+            variance = X.var()
+            self.gamma_ = 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
+        else:
+            self.gamma_ = 1.0 / X.shape[1] if self.gamma == "auto" else float(self.gamma)
+
+    def _kernel(self, B: np.ndarray) -> Kernel:
+        """k(·, B) with the fitted γ."""
+        return Kernel(B, self.kernel, self.gamma_, self.degree, self.coef0)
+
+    def _solve(self, columns, diagonal, y, p) -> tuple[np.ndarray, float, int]:
+        """(α, ρ, steps) from `solve_smo`, warning as scikit-learn does if max_iter stopped it."""
+        alpha, rho, n_iter, converged = solve_smo(columns, diagonal, y, p, float(self.C),
+                                                  float(self.tol), int(self.max_iter))
+        if not converged:
+            warnings.warn(f"{type(self).__name__}: the solver stopped at max_iter="
+                          f"{self.max_iter} before reaching tol={self.tol}", ConvergenceWarning,
+                          stacklevel=3)
+        return alpha, rho, n_iter
+
+    def _keep_support(self, X: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                      n_iter: np.ndarray) -> None:
+        """Store the rows with a non-zero coefficient in any machine, and their coefficients.
+        `coef` is (n_rows, n_machines)."""
+        self.support_ = np.flatnonzero((coef != 0).any(axis=1))
+        self.support_vectors_ = X[self.support_]
+        self.dual_coef_ = coef[self.support_].T
+        self.intercept_ = intercept
+        self.n_iter_ = n_iter
+
+    def _scores(self, X: Any) -> np.ndarray:
+        """f(x) of every machine, (m, machines): k(x, support vectors) dual_coef_ᵀ + intercept_."""
+        X = predict_input(self, X)
+        return self._kernel(self.support_vectors_)(X) @ self.dual_coef_.T + self.intercept_
+
+
+class SVC(ClassifierMixin, KernelMachine):
+    """Kernel support vector classifier, scikit-learn's SVC: the libsvm dual by SMO,
+    one-vs-one for several classes. Labels of any sortable type."""
+
     def __init__(self, C: float = 1.0, kernel: str = "rbf", degree: int = 3,
-                 gamma: str | float = "scale", coef0: float = 0.0, *,
-                 n_components: int = 1000, optimizer: str = "adam", lr: float = 0.01,
-                 epochs: int = 1000, batch_size: int | None = None,
-                 early_stopping: bool = False, validation_fraction: float = 0.1,
-                 n_iter_no_change: int = 20, tol: float = 1e-6, random_state: Any = None,
-                 verbose: bool = False):
+                 gamma: str | float = "scale", coef0: float = 0.0, *, tol: float = 1e-3,
+                 cache_size: float = 200, max_iter: int = -1):
         self.C = C
         self.kernel = kernel
         self.degree = degree
         self.gamma = gamma
         self.coef0 = coef0
-        self.n_components = n_components
-        self.optimizer = optimizer
-        self.lr = lr
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
         self.tol = tol
-        self.random_state = random_state
-        self.verbose = verbose
+        self.cache_size = cache_size
+        self.max_iter = max_iter
 
     def fit(self, X: Any, y: Any) -> SVC:
-        self._check_C()
+        """One SMO solve per pair of classes. When the kernel matrix of all the rows
+        fits in cache_size, it is computed once and each pair reads its block."""
         self._check_kernel_parameters()
-        self._check_training_parameters()
         X, y = fit_input(self, X, y)
-        n_outputs = self._fit_classes(y)
-        self._train(self._fit_features(X), self._targets(y), n_outputs)
+        self.classes_, codes = fit_classes(self, y)
+        self._set_gamma(X)
+        full = self._kernel(X)(X) if 8 * len(X) ** 2 <= self.cache_size * 2**20 else None
+        n_classes = len(self.classes_)
+        pairs = [(a, b) for a in range(n_classes) for b in range(a + 1, n_classes)]
+        coef, intercept = np.zeros((len(X), len(pairs))), np.zeros(len(pairs))
+        n_iter = np.zeros(len(pairs), dtype=np.int64)
+        for m, (a, b) in enumerate(pairs):
+            rows = np.flatnonzero((codes == a) | (codes == b))
+            signs = np.where(codes[rows] == b, 1.0, -1.0)
+            kernel = self._kernel(X[rows])
+            columns = KernelColumns(kernel, X[rows], self.cache_size,
+                                    matrix=None if full is None else full[np.ix_(rows, rows)])
+            alpha, rho, n_iter[m] = self._solve(columns, kernel.diagonal(), signs,
+                                                -np.ones(len(rows)))
+            coef[rows, m] = signs * alpha
+            intercept[m] = -rho
+        self._keep_support(X, coef, intercept, n_iter)
         return self
 
+    def decision_function(self, X: Any) -> np.ndarray:
+        """(n,) for two classes (> 0 means classes_[1]); for K classes, scikit-learn's
+        one-vs-rest scores (n, K): votes + s / (3 (|s| + 1)), s the summed pair scores."""
+        scores = self._scores(X)
+        if len(self.classes_) == 2:
+            return scores[:, 0]
+        votes, confidence = self._votes(scores)
+        return votes + confidence / (3 * (np.abs(confidence) + 1))
 
-class SVR(RegressorMixin, KernelFeaturesMixin, CPenaltyMixin, GradientTrainedModel):
-    """Kernel support vector regression: ε-insensitive loss + kernel norm.
-    Standardise y (as X) for the defaults (ε = 0.1 is in units of y) to work well."""
+    def predict(self, X: Any) -> np.ndarray:
+        scores = self._scores(X)
+        if len(self.classes_) == 2:
+            return self.classes_[(scores[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(self._votes(scores)[0], axis=1)]
+
+    def _votes(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(votes, summed scores) per class from the pair machines' scores (m, K(K-1)/2)."""
+        n_classes = len(self.classes_)
+        votes, confidence = np.zeros((len(scores), n_classes)), np.zeros((len(scores), n_classes))
+        m = 0
+        for a in range(n_classes):
+            for b in range(a + 1, n_classes):
+                votes[:, b] += scores[:, m] > 0
+                votes[:, a] += scores[:, m] <= 0
+                confidence[:, b] += scores[:, m]
+                confidence[:, a] -= scores[:, m]
+                m += 1
+        return votes, confidence
+
+
+class SVR(RegressorMixin, KernelMachine):
+    """Kernel support vector regression, scikit-learn's SVR: the ε-insensitive libsvm dual
+    by SMO. Works on y in its own units (no need to standardise it)."""
 
     def __init__(self, kernel: str = "rbf", degree: int = 3, gamma: str | float = "scale",
-                 coef0: float = 0.0, C: float = 1.0, epsilon: float = 0.1, *,
-                 n_components: int = 1000, optimizer: str = "adam", lr: float = 0.01,
-                 epochs: int = 1000, batch_size: int | None = None,
-                 early_stopping: bool = False, validation_fraction: float = 0.1,
-                 n_iter_no_change: int = 20, tol: float = 1e-6, random_state: Any = None,
-                 verbose: bool = False):
+                 coef0: float = 0.0, tol: float = 1e-3, C: float = 1.0, epsilon: float = 0.1,
+                 *, cache_size: float = 200, max_iter: int = -1):
         self.kernel = kernel
         self.degree = degree
         self.gamma = gamma
         self.coef0 = coef0
+        self.tol = tol
         self.C = C
         self.epsilon = epsilon
-        self.n_components = n_components
-        self.optimizer = optimizer
-        self.lr = lr
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.random_state = random_state
-        self.verbose = verbose
+        self.cache_size = cache_size
+        self.max_iter = max_iter
 
     def fit(self, X: Any, y: Any) -> SVR:
-        self._check_C()
+        """SMO over the 2n variables [α; α*]; variable t and t + n share the row t mod n,
+        so their kernel columns are the row's column twice."""
+        self._check_kernel_parameters()
         if not self.epsilon >= 0:
             raise ValueError(f"SVR: epsilon must be >= 0, got {self.epsilon!r}")
-        self._check_kernel_parameters()
-        self._check_training_parameters()
         X, y = fit_input(self, X, y, y_numeric=True)
-        self._train(self._fit_features(X), self._targets(y), n_outputs=1)
+        self._set_gamma(X)
+        n, kernel = len(X), self._kernel(X)
+        columns = KernelColumns(kernel, X, self.cache_size, copies=2)
+        signs = np.concatenate([np.ones(n), -np.ones(n)])
+        p = np.concatenate([self.epsilon - y, self.epsilon + y])
+        alpha, rho, n_iter = self._solve(lambda t: columns(t % n), np.tile(kernel.diagonal(), 2),
+                                         signs, p)
+        coef = (alpha[:n] - alpha[n:]).reshape(-1, 1)
+        self._keep_support(X, coef, np.array([-rho]), np.array([n_iter]))
         return self
 
     def predict(self, X: Any) -> np.ndarray:
-        return self._outputs(X)[:, 0]
-
-    def _targets(self, y: np.ndarray) -> np.ndarray:
-        return y.reshape(-1, 1)
-
-    def _sample_loss(self, outputs: Tensor, targets: Tensor) -> Tensor:
-        return F.epsilon_insensitive_loss(outputs, targets, epsilon=self.epsilon)
+        return self._scores(X)[:, 0]

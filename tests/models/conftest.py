@@ -88,3 +88,14 @@ def mnist_subset(datasets: Path):
     X_train, y_train = load_mnist(datasets, "train", 1500)
     X_test, y_test = load_mnist(datasets, "test", 500)
     return X_train, X_test, y_train, y_test
+
+
+@pytest.fixture
+def mnist_digits(datasets: Path):
+    """load(n_train) → (X_train, X_test, y_train, y_test): the first n_train training digits
+    and the first 2,000 test digits, pixels scaled to [0, 1]."""
+    def load(n_train: int):
+        X_train, y_train = load_mnist(datasets, "train", n_train)
+        X_test, y_test = load_mnist(datasets, "test", 2000)
+        return X_train / 255.0, X_test / 255.0, y_train, y_test
+    return load

@@ -3,6 +3,8 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from models import (
+    SVC,
+    SVR,
     AgglomerativeClustering,
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -28,6 +30,10 @@ ESTIMATORS = [
     KMeans(n_clusters=3, n_init=2, random_state=0),
     AgglomerativeClustering(),
     AgglomerativeClustering(linkage="single"),
+    SVC(),
+    SVC(kernel="linear", C=10.0, cache_size=0.001),  # columns computed one at a time
+    SVR(),
+    SVR(epsilon=0.01, cache_size=0.001),
 ]
 
 
