@@ -99,6 +99,16 @@ def seed_for(random_state: Any) -> int:
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def independent_seeds(seed: int, count: int) -> list[int]:
+    """`count` seeds for other random draws than the one `seed` itself makes.
+
+    Seeding two generators with the same number gives the same stream twice: the
+    initial weights and the first epoch's shuffle would be made of the same random
+    bits. `SeedSequence` derives statistically independent seeds from one.
+    """
+    return [int(s) for s in np.random.SeedSequence(seed).generate_state(count)]
+
+
 def fit_classes(model: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(classes, codes) as `encode_classes`, refusing a y with fewer than two classes."""
     classes, codes = encode_classes(y)
@@ -190,15 +200,16 @@ class GradientTrainedModel(BaseEstimator):
             raise ValueError(f"{type(self).__name__}: early_stopping holds out a validation "
                              f"set, so it needs at least 2 samples; got n_samples = "
                              f"{len(features)}")
-        seed = seed_for(self.random_state)
-        with rng.seeded(seed):  # the initial weights, without touching the user's seed
+        init_seed = seed_for(self.random_state)
+        shuffle_seed, split_seed = independent_seeds(init_seed, 2)
+        with rng.seeded(init_seed):  # the initial weights, without touching the user's seed
             module = self._build_module(features.shape[1], n_outputs, np.float32)
         features = features.astype(np.float32)
         if targets.dtype.kind == "f":
             targets = targets.astype(np.float32)
         if self.early_stopping:
             features, val_features, targets, val_targets = train_test_split(
-                features, targets, test_size=self.validation_fraction, random_state=seed)
+                features, targets, test_size=self.validation_fraction, random_state=split_seed)
             val_loader = DataLoader(TensorDataset(val_features, val_targets),
                                     batch_size=len(val_features))
         else:
@@ -206,7 +217,7 @@ class GradientTrainedModel(BaseEstimator):
         n_rows = len(features)
         batch_size = n_rows if self.batch_size is None else min(self.batch_size, n_rows)
         train_loader = DataLoader(TensorDataset(features, targets), batch_size=batch_size,
-                                  shuffle=batch_size < n_rows, seed=seed)
+                                  shuffle=batch_size < n_rows, seed=shuffle_seed)
         stopper = EarlyStopping(patience=self.n_iter_no_change, min_delta=self.tol,
                                 monitor="val_loss" if self.early_stopping else "train_loss",
                                 restore_best_weights=bool(self.early_stopping))

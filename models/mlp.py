@@ -31,6 +31,7 @@ and `epochs` its max_iter.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +43,7 @@ from models._gradient_training import GradientTrainedModel
 from models._validation import check_choice, check_positive_int, fit_input
 from models.logistic import LogisticOutputMixin
 from tinygrad_edu import Tensor, nn
+from tinygrad_edu.nn import init
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "logistic": nn.Sigmoid, "sigmoid": nn.Sigmoid,
                "identity": nn.Identity}
@@ -58,6 +60,20 @@ def build_mlp(sizes: Sequence[int], activation: str, dtype: Any) -> nn.Sequentia
             layers.append(ACTIVATIONS[activation]())
         layers.append(nn.Linear(n_in, n_out, dtype=dtype))
     return nn.Sequential(*layers)
+
+
+def glorot_uniform_(layer: nn.Linear, activation: str) -> None:
+    """scikit-learn's initialisation (Glorot & Bengio, 2010): weights and biases from
+    U(-b, b), b = √(6 / (fan_in + fan_out)), or √(2 / (fan_in + fan_out)) for "logistic".
+
+    It keeps the variance of the activations about the same from layer to layer.
+    nn.Linear's default, PyTorch's U(±1/√fan_in), is 2.3 times narrower for 784 → 100:
+    with it, ten epochs on MNIST ended at a training loss 27 % above scikit-learn's.
+    """
+    fan_out, fan_in = layer.weight.shape
+    bound = math.sqrt((2.0 if activation in ("logistic", "sigmoid") else 6.0) / (fan_in + fan_out))
+    init.uniform_(layer.weight, -bound, bound)
+    init.uniform_(layer.bias, -bound, bound)
 
 
 class MultilayerPerceptron(GradientTrainedModel):
@@ -97,7 +113,12 @@ class MultilayerPerceptron(GradientTrainedModel):
         self._check_training_parameters()
 
     def _build_module(self, n_features: int, n_outputs: int, dtype: Any) -> nn.Module:
-        return build_mlp([n_features, *self._hidden_sizes(), n_outputs], self.activation, dtype)
+        """The layers, with scikit-learn's initial weights (`glorot_uniform_`)."""
+        module = build_mlp([n_features, *self._hidden_sizes(), n_outputs], self.activation, dtype)
+        for layer in module:
+            if isinstance(layer, nn.Linear):
+                glorot_uniform_(layer, self.activation)
+        return module
 
     def _l2_strength(self, n_samples: int) -> float:
         """λ = α / (rows per batch), scikit-learn's scaling of the penalty."""
