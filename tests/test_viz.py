@@ -560,3 +560,11 @@ def test_see_backprop_example_writes_the_three_outputs(tmp_path):
                        "neuron_stepper.html"]
     assert "neuron_stepper.html in a browser" in result.stdout
     assert "grad" in svg_text(ET.parse(tmp_path / "neuron_gradients.svg").getroot())
+
+
+def test_a_collapsed_conv_layer_is_labelled_with_its_channels_and_kernel():
+    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(6 * 4 * 4, 2))
+    loss = model(tg.randn(1, 1, 4, 4)).sum()
+    source = draw_graph(loss, module=model, collapse=True).source
+    assert "0: Conv2d(1→6, 5×5)" in source and "3: Linear(96→2)" in source

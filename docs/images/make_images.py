@@ -50,7 +50,8 @@ def model_pictures() -> dict:
     y_class = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
     y_three = np.digitize(X[:, 0], [-0.5, 0.5])
     fitted = {
-        "model_linear_regression.svg": (LinearRegression(solver="gd", epochs=5, random_state=0), y_real),
+        "model_linear_regression.svg": (LinearRegression(solver="gd", epochs=5,
+                                                         random_state=0), y_real),
         "model_logistic_regression.svg": (LogisticRegression(epochs=5, random_state=0), y_three),
         "model_mlp.svg": (MLPClassifier(hidden_layer_sizes=(4,), epochs=5,
                                         random_state=0), y_three),

@@ -42,6 +42,11 @@ class Linear(Module):
                              f"{self.in_features} elements")
         return F.linear(x, self.weight, self.bias)
 
+    @property
+    def label(self) -> str:
+        """The short name a graph drawing gives the layer: "Linear(784→30)"."""
+        return f"Linear({self.in_features}→{self.out_features})"
+
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")

@@ -260,6 +260,12 @@ class Module:
 
     # ------------------------------------------------------------------ printing
 
+    @property
+    def label(self) -> str:
+        """The short name a graph drawing gives the layer: its class name, unless a
+        layer says more ("Linear(784→30)", "Conv2d(1→6, 5×5)")."""
+        return type(self).__name__
+
     def extra_repr(self) -> str:
         """The text between the parentheses of this module's repr, e.g. "in_features=3"."""
         return ""

@@ -312,18 +312,10 @@ def _layers(module: Module | None) -> dict[str, _Layer]:
     if module is None:
         return {}
     return {
-        name: _Layer(name, f"{name}: {_module_kind(sub)}", sub)
+        name: _Layer(name, f"{name}: {sub.label}", sub)
         for name, sub in module.named_modules()
         if name
     }
-
-
-def _module_kind(module: Module) -> str:
-    """"Linear(784→30)" for a layer with in_features/out_features, else the class name."""
-    kind = type(module).__name__
-    if hasattr(module, "in_features") and hasattr(module, "out_features"):
-        return f"{kind}({module.in_features}→{module.out_features})"
-    return kind
 
 
 # ----------------------------------------------------------------- labels
