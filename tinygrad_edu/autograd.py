@@ -188,24 +188,23 @@ class Context:
     )
 
     def __init__(self, function: type[Function], parents: tuple[Tensor, ...],
-                 inputs: list[np.ndarray], params: dict, needs_input_grad: tuple[bool, ...]):
+                 inputs: list[np.ndarray], params: dict, needs_input_grad: tuple[bool, ...],
+                 output: Tensor):
         self.function = function
         self.parents = parents
         self._inputs = inputs
         self.params = params
         self.needs_input_grad = needs_input_grad
         self.input_versions = tuple([t._version_counter.value for t in parents])
+        # The output's array and version counter, not the Tensor itself: the Tensor
+        # refers to this Context, and a reference back would make a cycle.
+        self._output = output.data
+        self.output_counter = output._version_counter
+        self.output_version = self.output_counter.value
         self.freed = False
         self.created_at: list[traceback.FrameSummary] | None = None
         self.module = _modes.current_module
         self.sequence = next(_recorded_ops)
-
-    def remember_output(self, output: Tensor) -> None:
-        """Keep the output's array and its version counter, not the Tensor itself
-        (the Tensor refers to this Context, and a reference back would be a cycle)."""
-        self._output = output.data
-        self.output_counter = output._version_counter
-        self.output_version = self.output_counter.value
 
     @property
     def inputs(self) -> list[np.ndarray]:
@@ -338,10 +337,10 @@ class Function:
         if _modes.grad_enabled and data.dtype.kind == "f":
             needs_input_grad = tuple([t._requires_grad for t in inputs])
             if True in needs_input_grad:
-                ctx = Context(cls, inputs, arrays, params, needs_input_grad)
-                ctx.created_at = created_at
-                output = tensor_module.Tensor._from_op(data, ctx, counter)
-                ctx.remember_output(output)
+                output = tensor_module.Tensor._from_op(data, None, counter)
+                output._ctx = Context(cls, inputs, arrays, params, needs_input_grad, output)
+                output._requires_grad = True
+                output._ctx.created_at = created_at
                 return output
         return tensor_module.Tensor._from_op(data, None, counter)
 

@@ -756,42 +756,40 @@ def eye(n: int, m: int | None = None, dtype: Any = DEFAULT_FLOAT) -> Tensor:
 # ------------------------------------------------- ops with several tensors
 
 
-def _operands(*values: Any, floating: bool = False) -> list[Tensor]:
-    """The operands of an op as Tensors of one dtype, promoted as PyTorch does
+def _operands(a: Any, b: Any, floating: bool = False) -> tuple[Tensor, Tensor]:
+    """The two operands of an op as Tensors of one dtype, promoted as PyTorch does
     (dtypes.py); `floating` makes an integer result the default float (true division).
 
-    A Python number takes part as a scalar. A NumPy array or a list becomes a
-    tensor first: a float array next to a float tensor takes that tensor's dtype.
+    The usual cases need no promotion: two tensors of one dtype (a float, for true
+    division), or a float tensor and a Python number, which takes the tensor's dtype.
     """
-    if len(values) == 2:
-        usual = _without_promotion(*values, floating)
-        if usual is not None:
-            return usual
-    like = next((v for v in values if isinstance(v, Tensor)), None)
-    values = [v if _is_number(v) else as_tensor(v, like) for v in values]
+    if type(a) is Tensor:
+        dtype = a.data.dtype
+        if type(b) is Tensor:
+            if dtype == b.data.dtype and (dtype.kind == "f" or not floating):
+                return a, b
+        elif (type(b) is float or type(b) is int) and dtype.kind == "f":
+            return a, constant(np.asarray(b, dtype=dtype))
+    elif type(b) is Tensor and (type(a) is float or type(a) is int) and b.data.dtype.kind == "f":
+        return constant(np.asarray(a, dtype=b.data.dtype)), b
+    return _promoted(a, b, floating)
+
+
+def _promoted(a: Any, b: Any, floating: bool) -> tuple[Tensor, Tensor]:
+    """`_operands` for every other case: a Python number takes part as a scalar; a
+    NumPy array or a list becomes a tensor first (a float array next to a float
+    tensor takes that tensor's dtype)."""
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    values = [v if _is_number(v) else as_tensor(v, like) for v in (a, b)]
     tensors = [v for v in values if isinstance(v, Tensor)]
     dtype = dtypes.result_type([t.dtype for t in tensors if t.ndim],
                                [t.dtype for t in tensors if not t.ndim],
                                [v for v in values if _is_number(v)])
     if floating:
         dtype = dtypes.floating(dtype)
-    return [v.astype(dtype) if isinstance(v, Tensor) else constant(np.asarray(v, dtype=dtype))
-            for v in values]
-
-
-def _without_promotion(a: Any, b: Any, floating: bool) -> list[Tensor] | None:
-    """The usual cases, where nothing needs promoting: two tensors of one dtype (a
-    float, for true division), or a float tensor and a Python number, which takes
-    the tensor's dtype. None for everything else."""
-    if type(a) is Tensor and type(b) is Tensor:
-        dtype = a.data.dtype
-        same = dtype == b.data.dtype and (dtype.kind == "f" or not floating)
-        return [a, b] if same else None
-    if type(a) is Tensor and (type(b) is float or type(b) is int) and a.data.dtype.kind == "f":
-        return [a, constant(np.asarray(b, dtype=a.data.dtype))]
-    if type(b) is Tensor and (type(a) is float or type(a) is int) and b.data.dtype.kind == "f":
-        return [constant(np.asarray(a, dtype=b.data.dtype)), b]
-    return None
+    first, second = (v.astype(dtype) if isinstance(v, Tensor)
+                     else constant(np.asarray(v, dtype=dtype)) for v in values)
+    return first, second
 
 
 def _is_number(value: Any) -> bool:
