@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
 
     settings = dict(hidden_layer_sizes=(12,), activation="relu", batch_size=64,
                     early_stopping=True, n_iter_no_change=10, random_state=0)
-    ours = MLPClassifier(**settings, lr=1e-3, epochs=epochs).fit(X_train, y_train)
+    ours = MLPClassifier(**settings, learning_rate_init=1e-3, max_iter=epochs).fit(X_train, y_train)
     reference = SkMLPClassifier(**settings, learning_rate_init=1e-3, max_iter=epochs)
     with warnings.catch_warnings():  # the quick run stops before converging, on purpose
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     knn_row = compare_knn(X_train[:n_knn], y_train[:n_knn], X_test, y_test)
     settings = dict(hidden_layer_sizes=(100,), activation="relu", batch_size=128,
                     random_state=0)
-    mlp = MLPClassifier(**settings, lr=1e-3, epochs=epochs).fit(X_train, y_train)
+    mlp = MLPClassifier(**settings, learning_rate_init=1e-3, max_iter=epochs).fit(X_train, y_train)
     reference = SkMLPClassifier(**settings, learning_rate_init=1e-3, max_iter=epochs)
     with warnings.catch_warnings():  # a fixed number of epochs, on purpose
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -17,14 +17,17 @@ A gradient-trained model is three things:
    engine backpropagates J through its graph to get ∇θ J, and an optimizer from
    `tinygrad_edu.optim` takes a step. Nothing here writes a derivative.
 
-The shared vocabulary, the same constructor arguments on every model:
+The shared vocabulary, the same constructor arguments on every model, spelled as
+scikit-learn's MLP spells them:
 
-    optimizer            "sgd" (plain gradient descent, θ ← θ - lr ∇J), "momentum" (SGD
-                         with Nesterov momentum 0.9, scikit-learn MLP's "sgd"), "adam",
-                         "adamw" or "rmsprop" (PyTorch's defaults for everything but lr)
-    lr                   the learning rate
-    epochs               the most passes over the training rows
-    batch_size           rows per step; None = all of them (full-batch descent)
+    solver               the optimizer: "sgd" (plain gradient descent, θ ← θ - η ∇J; scikit-
+                         learn's "sgd" with momentum=0), "momentum" (SGD with Nesterov momentum
+                         0.9: scikit-learn's default "sgd"), "adam"; ours only: "adamw",
+                         "rmsprop" (PyTorch's defaults for everything but η). No "lbfgs".
+    learning_rate_init   the learning rate η, constant (scikit-learn's learning_rate="constant")
+    max_iter             the most epochs (passes over the training rows)
+    batch_size           rows per step; None = all of them (full-batch descent); "auto" =
+                         min(200, n), scikit-learn's MLP default
     early_stopping       True: hold out `validation_fraction` of the rows, stop when the
                          validation objective has not improved by more than `tol` for
                          `n_iter_no_change` epochs, and keep the best epoch's weights.
@@ -66,7 +69,8 @@ OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
 
 
 def make_optimizer(name: str, parameters: list[Tensor], lr: float) -> optim.Optimizer:
-    """The optimizer called `name`, over `parameters`, with learning rate `lr`."""
+    """The optimizer called `name` (the model's `solver`), over `parameters`, with
+    learning rate `lr`."""
     if name == "sgd":
         return optim.SGD(parameters, lr=lr)
     if name == "momentum":
@@ -180,14 +184,16 @@ class GradientTrainedModel(BaseEstimator):
 
     def _check_training_parameters(self) -> None:
         """Raise ValueError, naming the model, for a bad value of the shared vocabulary."""
-        check_choice(self, "optimizer", self.optimizer, OPTIMIZERS)
-        check_positive_int(self, "epochs", self.epochs)
+        check_choice(self, "solver", self.solver, self._solvers())
+        check_positive_int(self, "max_iter", self.max_iter)
         check_positive_int(self, "n_iter_no_change", self.n_iter_no_change)
-        if self.batch_size is not None:
+        if self.batch_size is not None and not (isinstance(self.batch_size, str)
+                                                and self.batch_size == "auto"):
             check_positive_int(self, "batch_size", self.batch_size)
         name = type(self).__name__
-        if self.lr is not None and not self.lr > 0:
-            raise ValueError(f"{name}: lr must be > 0, got {self.lr!r}")
+        if self.learning_rate_init is not None and not self.learning_rate_init > 0:
+            raise ValueError(f"{name}: learning_rate_init must be > 0, "
+                             f"got {self.learning_rate_init!r}")
         if not self.tol >= 0:
             raise ValueError(f"{name}: tol must be >= 0, got {self.tol!r}")
         if not 0 < self.validation_fraction < 1:
@@ -215,18 +221,18 @@ class GradientTrainedModel(BaseEstimator):
         else:
             val_loader = None
         n_rows = len(features)
-        batch_size = n_rows if self.batch_size is None else min(self.batch_size, n_rows)
+        batch_size = self._batch_rows(n_rows)
         train_loader = DataLoader(TensorDataset(features, targets), batch_size=batch_size,
                                   shuffle=batch_size < n_rows, seed=shuffle_seed)
         stopper = EarlyStopping(patience=self.n_iter_no_change, min_delta=self.tol,
                                 monitor="val_loss" if self.early_stopping else "train_loss",
                                 restore_best_weights=bool(self.early_stopping))
         self.l2_strength_ = float(self._l2_strength(n_rows))
-        optimizer = make_optimizer(self.optimizer, list(module.parameters()),
+        optimizer = make_optimizer(self.solver, list(module.parameters()),
                                    self._learning_rate(features))
         with single_threaded_blas():
             history = fit(module, partial(self._batch_objective, module), optimizer, train_loader,
-                          val_loader, epochs=self.epochs, early_stopping=stopper,
+                          val_loader, epochs=self.max_iter, early_stopping=stopper,
                           progress=bool(self.verbose))
         self.module_ = module
         self.loss_curve_ = history.train_loss
@@ -240,11 +246,24 @@ class GradientTrainedModel(BaseEstimator):
             loss = loss + (0.5 * self.l2_strength_) * l2_penalty(module)
         return loss
 
+    def _batch_rows(self, n_rows: int) -> int:
+        """Rows per step for n_rows training rows: batch_size (at most n_rows), all of
+        them for None, min(200, n_rows) for "auto"."""
+        if self.batch_size is None:
+            return n_rows
+        return min(200 if self.batch_size == "auto" else self.batch_size, n_rows)
+
+    def _solvers(self) -> tuple[str, ...]:
+        """The values `solver` may take (LinearRegression adds its closed form)."""
+        return OPTIMIZERS
+
     def _learning_rate(self, features: np.ndarray) -> float:
-        """`lr`; a model that can choose a step size from the data overrides this."""
-        if self.lr is None:
-            raise ValueError(f"{type(self).__name__}: lr must be a number, got None")
-        return self.lr
+        """`learning_rate_init`; a model that can choose a step size from the data overrides
+        this."""
+        if self.learning_rate_init is None:
+            raise ValueError(f"{type(self).__name__}: learning_rate_init must be a number, "
+                             f"got None")
+        return self.learning_rate_init
 
     # ------------------------------------------------------------ using it
 

@@ -14,10 +14,11 @@ XᵀX squares the condition number of X, so instead the least-squares problem
 min ‖X w - y‖ is solved directly by `np.linalg.lstsq` (an SVD, LAPACK's gelsd;
 rank-deficient X gets the minimum-norm w), then b = ȳ - x̄·w. Float64 throughout.
 
-solver="gd" builds L as a graph of Tensor ops, ((X @ Wᵀ + b) - y)² → mean,
-and lets the shared loop (`models/_gradient_training.py`) minimise it: the
-engine backpropagates the graph, which computes exactly (2/n) Xᵀr, and the
-optimizer steps. Features and target are standardised first, z = (x - x̄)/s,
+Any other solver ("sgd", plain gradient descent; "momentum", "adam", ...: the
+optimizers of the shared loop) builds L as a graph of Tensor ops,
+((X @ Wᵀ + b) - y)² → mean, and lets the shared loop (`models/_gradient_training.py`)
+minimise it: the engine backpropagates the graph, which computes exactly (2/n) Xᵀr,
+and the optimizer steps. Features and target are standardised first, z = (x - x̄)/s,
 t = (y - ȳ)/s_y, which makes the problem well conditioned without changing the
 fitted line: if t ≈ z·v + c then y ≈ x·w + b with
 
@@ -35,12 +36,10 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
 import tinygrad_edu.functional as F
-from models._gradient_training import GradientTrainedModel
+from models._gradient_training import OPTIMIZERS, GradientTrainedModel
 from models._validation import check_choice, check_positive_int, fit_input, predict_input
 from tinygrad_edu import Tensor, nn, no_grad
 from tinygrad_edu.data import PolynomialFeatures, StandardScaler
-
-SOLVERS = ("normal", "gd")
 
 
 def least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -51,26 +50,26 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _uses_gd(model: LinearRegression) -> bool:
-    return model.solver == "gd"
+    return model.solver != "normal"
 
 
 class LinearRegression(RegressorMixin, GradientTrainedModel):
     """Ordinary least squares, in closed form (solver="normal") or by gradient descent
-    (solver="gd", with the shared training vocabulary; see `_gradient_training`).
+    (solver="sgd" or another optimizer of the shared training vocabulary; see
+    `_gradient_training`).
 
     After fit: `coef_` (n_features,) and `intercept_`, in the units of the data,
     whichever the solver.
     """
 
-    def __init__(self, *, solver: str = "normal", optimizer: str = "sgd",
-                 lr: float | None = None, epochs: int = 2000, batch_size: int | None = None,
+    def __init__(self, *, solver: str = "normal", learning_rate_init: float | None = None,
+                 max_iter: int = 2000, batch_size: int | None = None,
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  n_iter_no_change: int = 100, tol: float = 0.0, random_state: Any = None,
                  verbose: bool = False):
         self.solver = solver
-        self.optimizer = optimizer
-        self.lr = lr
-        self.epochs = epochs
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
         self.batch_size = batch_size
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -80,8 +79,8 @@ class LinearRegression(RegressorMixin, GradientTrainedModel):
         self.verbose = verbose
 
     def fit(self, X: Any, y: Any) -> LinearRegression:
-        check_choice(self, "solver", self.solver, SOLVERS)
-        if self.solver == "gd":
+        check_choice(self, "solver", self.solver, self._solvers())
+        if self.solver != "normal":
             self._check_training_parameters()
         X, y = fit_input(self, X, y, y_numeric=True)
         design = self._fit_design(X)
@@ -125,29 +124,33 @@ class LinearRegression(RegressorMixin, GradientTrainedModel):
         return F.mse_loss(outputs, targets)
 
     def _learning_rate(self, features: np.ndarray) -> float:
-        """lr, or by default 1/L for the smoothness constant L of the standardised MSE.
+        """learning_rate_init, or by default 1/L for the smoothness constant L of the
+        standardised MSE.
 
         The Hessian of L(v, c) = mean((z·v + c - t)²) is 2 [ZᵀZ/n, 0; 0, 1] (the
         columns of Z are centred, so v and c do not interact); its largest
         eigenvalue is L = 2 max(λ_max(ZᵀZ/n), 1). A step of 1/L decreases the
         loss at every iteration, and ZᵀZ/n is only (d, d), so L is cheap.
         """
-        if self.lr is not None:
-            return self.lr
+        if self.learning_rate_init is not None:
+            return self.learning_rate_init
         second_moment = features.T @ features / len(features)
         return 1.0 / (2.0 * max(np.linalg.eigvalsh(second_moment)[-1], 1.0))
 
     def _l2_strength(self, n_samples: int) -> float:
         return 0.0
 
+    def _solvers(self) -> tuple[str, ...]:
+        return ("normal", *OPTIMIZERS)
+
     @available_if(_uses_gd)
     def objective(self, X: Any, y: Any, module: nn.Module | None = None) -> Tensor:
-        """The standardised MSE on (X, y) as a graph (solver="gd" only: "normal" trains none)."""
+        """The standardised MSE on (X, y) as a graph (not for solver="normal": it trains none)."""
         return super().objective(X, y, module)
 
     @available_if(_uses_gd)
     def graph(self, X: Any, y: Any):
-        """The drawing of `objective(X, y)` (solver="gd" only)."""
+        """The drawing of `objective(X, y)` (not for solver="normal")."""
         return super().graph(X, y)
 
 
@@ -160,12 +163,12 @@ class PolynomialRegression(LinearRegression):
     column: the intercept plays that role), kept in `poly_`.
     """
 
-    def __init__(self, degree: int = 2, *, solver: str = "normal", optimizer: str = "sgd",
-                 lr: float | None = None, epochs: int = 2000, batch_size: int | None = None,
-                 early_stopping: bool = False, validation_fraction: float = 0.1,
-                 n_iter_no_change: int = 100, tol: float = 0.0, random_state: Any = None,
-                 verbose: bool = False):
-        super().__init__(solver=solver, optimizer=optimizer, lr=lr, epochs=epochs,
+    def __init__(self, degree: int = 2, *, solver: str = "normal",
+                 learning_rate_init: float | None = None, max_iter: int = 2000,
+                 batch_size: int | None = None, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, n_iter_no_change: int = 100, tol: float = 0.0,
+                 random_state: Any = None, verbose: bool = False):
+        super().__init__(solver=solver, learning_rate_init=learning_rate_init, max_iter=max_iter,
                          batch_size=batch_size, early_stopping=early_stopping,
                          validation_fraction=validation_fraction,
                          n_iter_no_change=n_iter_no_change, tol=tol,

@@ -98,15 +98,15 @@ class LogisticRegression(LogisticOutputMixin, CPenaltyMixin, GradientTrainedMode
     After fit: `classes_`, `coef_` (1, d) for two classes or (K, d), `intercept_`.
     """
 
-    def __init__(self, C: float = 1.0, *, optimizer: str = "adam", lr: float = 0.05,
-                 epochs: int = 2000, batch_size: int | None = None,
+    def __init__(self, C: float = 1.0, *, solver: str = "adam", learning_rate_init: float = 0.05,
+                 max_iter: int = 2000, batch_size: int | None = None,
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  n_iter_no_change: int = 20, tol: float = 1e-7, random_state: Any = None,
                  verbose: bool = False):
         self.C = C
-        self.optimizer = optimizer
-        self.lr = lr
-        self.epochs = epochs
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
         self.batch_size = batch_size
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

@@ -24,9 +24,10 @@ The L2 penalty is scikit-learn's: α/2 ‖W‖² for each weight matrix, divided
 the number of rows in the batch, so λ = α / batch_size in the shared objective
 (mean ℓ + λ/2 Σ ‖W‖²). Biases are not penalised.
 
-Argument names follow scikit-learn (hidden_layer_sizes, activation, alpha) except
-for the shared training vocabulary: `lr` is scikit-learn's learning_rate_init
-and `epochs` its max_iter.
+Argument names and defaults are scikit-learn's (hidden_layer_sizes, activation,
+alpha, solver, learning_rate_init, max_iter, batch_size, ...); `solver` also takes
+"momentum" (scikit-learn's "sgd" with its default Nesterov momentum 0.9; our "sgd"
+is plain gradient descent), "adamw" and "rmsprop", but not "lbfgs".
 """
 
 from __future__ import annotations
@@ -78,20 +79,21 @@ def glorot_uniform_(layer: nn.Linear, activation: str) -> None:
 
 class MultilayerPerceptron(GradientTrainedModel):
     """What MLPClassifier and MLPRegressor share: the arguments, the checks, the module
-    and the penalty. Defaults are scikit-learn's (Adam, lr 1e-3, batches of 200,
+    and the penalty. Defaults are scikit-learn's (Adam, learning rate 1e-3, batches of 200,
     at most 200 epochs, stop after 10 epochs without improving by 1e-4)."""
 
     def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,), activation: str = "relu",
-                 *, alpha: float = 1e-4, optimizer: str = "adam", lr: float = 1e-3,
-                 epochs: int = 200, batch_size: int | None = 200, early_stopping: bool = False,
-                 validation_fraction: float = 0.1, n_iter_no_change: int = 10,
+                 *, alpha: float = 1e-4, solver: str = "adam", learning_rate_init: float = 1e-3,
+                 max_iter: int = 200, batch_size: int | str | None = "auto",
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 n_iter_no_change: int = 10,
                  tol: float = 1e-4, random_state: Any = None, verbose: bool = False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.alpha = alpha
-        self.optimizer = optimizer
-        self.lr = lr
-        self.epochs = epochs
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
         self.batch_size = batch_size
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -122,8 +124,7 @@ class MultilayerPerceptron(GradientTrainedModel):
 
     def _l2_strength(self, n_samples: int) -> float:
         """λ = α / (rows per batch), scikit-learn's scaling of the penalty."""
-        rows = n_samples if self.batch_size is None else min(self.batch_size, n_samples)
-        return self.alpha / rows
+        return self.alpha / self._batch_rows(n_samples)
 
 
 class MLPClassifier(LogisticOutputMixin, MultilayerPerceptron):

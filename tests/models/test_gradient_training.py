@@ -5,18 +5,30 @@ from __future__ import annotations
 
 import copy
 import re
+import warnings
 
 import graphviz
 import numpy as np
 import pytest
+from sklearn import (
+    cluster,
+    ensemble,
+    linear_model,
+    naive_bayes,
+    neighbors,
+    neural_network,
+    svm,
+    tree,
+)
 from sklearn.base import clone
 from sklearn.datasets import make_blobs
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import models
 import tinygrad_edu as tg
 from models._gradient_training import GradientTrainedModel
 from models.linear import LinearRegression, PolynomialRegression
@@ -28,15 +40,15 @@ from tinygrad_edu.gradcheck import gradcheck
 # Small and quick instances: the checks fit each one dozens of times on tiny data.
 # No check is skipped by us; scikit-learn itself skips the array-API check (needs
 # SCIPY_ARRAY_API) and the pandas checks when pandas is not installed.
-FAST = dict(epochs=60, random_state=0)
+FAST = dict(max_iter=60, random_state=0)
 CHECKED = [
     LinearRegression(),
-    LinearRegression(solver="gd", **FAST),
+    LinearRegression(solver="sgd", **FAST),
     PolynomialRegression(degree=2),
-    LogisticRegression(lr=0.1, **FAST),
-    MLPClassifier(hidden_layer_sizes=(8,), lr=0.01, **FAST),
-    MLPRegressor(hidden_layer_sizes=(8,), lr=0.01, early_stopping=True, **FAST),
-    LinearSVC(lr=0.05, **FAST),
+    LogisticRegression(learning_rate_init=0.1, **FAST),
+    MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.01, **FAST),
+    MLPRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.01, early_stopping=True, **FAST),
+    LinearSVC(learning_rate_init=0.05, **FAST),
 ]
 
 
@@ -46,24 +58,24 @@ def test_sklearn_estimator_contract(estimator, check):
 
 
 CLASSIFIERS = [
-    LogisticRegression(lr=0.1, **FAST),
-    MLPClassifier(hidden_layer_sizes=(6,), lr=0.01, **FAST),
-    LinearSVC(lr=0.05, **FAST),
+    LogisticRegression(learning_rate_init=0.1, **FAST),
+    MLPClassifier(hidden_layer_sizes=(6,), learning_rate_init=0.01, **FAST),
+    LinearSVC(learning_rate_init=0.05, **FAST),
     SVC(),  # solved by SMO, not by the shared loop: checked here for its input handling
 ]
 REGRESSORS = [
     LinearRegression(),
-    LinearRegression(solver="gd", **FAST),
+    LinearRegression(solver="sgd", **FAST),
     PolynomialRegression(degree=2),
-    MLPRegressor(hidden_layer_sizes=(6,), lr=0.01, **FAST),
+    MLPRegressor(hidden_layer_sizes=(6,), learning_rate_init=0.01, **FAST),
     SVR(),
 ]
 TRAINED = [m for m in CLASSIFIERS + REGRESSORS
-           if isinstance(m, GradientTrainedModel) and getattr(m, "solver", "gd") == "gd"]
+           if isinstance(m, GradientTrainedModel) and getattr(m, "solver", None) != "normal"]
 
 
 def name(model) -> str:
-    return type(model).__name__ + ("" if getattr(model, "solver", "gd") == "gd" else "-normal")
+    return type(model).__name__ + ("-normal" if getattr(model, "solver", None) == "normal" else "")
 
 
 @pytest.fixture
@@ -151,9 +163,9 @@ def test_graph_of_unknown_labels(model, blobs):
 @pytest.mark.parametrize("model", [LogisticRegression(), MLPRegressor(), LinearSVC()], ids=name,
                          indirect=True)
 @pytest.mark.parametrize("field, value, message", [
-    ("optimizer", "newton", "optimizer must be one of"),
-    ("lr", -1.0, "lr must be > 0"),
-    ("epochs", 0, "epochs must be an int >= 1"),
+    ("solver", "newton", "solver must be one of"),
+    ("learning_rate_init", -1.0, "learning_rate_init must be > 0"),
+    ("max_iter", 0, "max_iter must be an int >= 1"),
     ("batch_size", 0, "batch_size must be an int >= 1"),
     ("validation_fraction", 1.5, r"validation_fraction must be in \(0, 1\)"),
 ])
@@ -190,7 +202,7 @@ def test_training_objective_gradcheck(model, blobs):
     """The engine's gradient of the objective each model trains (data loss + penalty),
     w.r.t. every parameter, agrees with central differences in float64."""
     X, y = blobs[0][:20], blobs[1][:20]
-    model.set_params(epochs=5).fit(X, y)
+    model.set_params(max_iter=5).fit(X, y)
     module = copy.deepcopy(model.module_)
     parameters = list(module.parameters())
     for p in parameters:
@@ -230,22 +242,22 @@ def test_same_random_state_same_model(model, blobs):
 
 
 def test_training_is_float32_and_the_loss_goes_down(blobs):
-    model = MLPClassifier(hidden_layer_sizes=(5,), lr=0.05, **FAST).fit(*blobs)
+    model = MLPClassifier(hidden_layer_sizes=(5,), learning_rate_init=0.05, **FAST).fit(*blobs)
     assert all(p.dtype == np.float32 for p in model.module_.parameters())
     assert model.n_iter_ == len(model.loss_curve_) <= 60
     assert model.loss_curve_[-1] < 0.5 * model.loss_curve_[0]
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "adamw", "rmsprop"])
-def test_every_optimizer_trains(optimizer, blobs):
-    lr = {"sgd": 0.5, "momentum": 0.1}.get(optimizer, 0.05)
-    model = LogisticRegression(optimizer=optimizer, lr=lr, epochs=100, random_state=0)
+@pytest.mark.parametrize("solver", ["sgd", "momentum", "adam", "adamw", "rmsprop"])
+def test_every_optimizer_trains(solver, blobs):
+    lr = {"sgd": 0.5, "momentum": 0.1}.get(solver, 0.05)
+    model = LogisticRegression(solver=solver, learning_rate_init=lr, max_iter=100, random_state=0)
     assert model.fit(*blobs).score(*blobs) > 0.95
 
 
 def test_mini_batches_and_the_convergence_rule(blobs):
     X, y = blobs
-    model = LogisticRegression(batch_size=16, epochs=500, tol=1e-3, n_iter_no_change=3,
+    model = LogisticRegression(batch_size=16, max_iter=500, tol=1e-3, n_iter_no_change=3,
                                random_state=0).fit(X, y)
     assert model.n_iter_ < 500, "stops once the epoch loss stops improving by tol"
     best = min(model.loss_curve_[:-3])
@@ -255,7 +267,8 @@ def test_mini_batches_and_the_convergence_rule(blobs):
 def test_early_stopping_keeps_the_best_validation_epoch(blobs):
     X, y = blobs
     model = MLPClassifier(hidden_layer_sizes=(8,), early_stopping=True, validation_fraction=0.2,
-                          n_iter_no_change=5, lr=0.05, epochs=300, random_state=0).fit(X, y)
+                          n_iter_no_change=5, learning_rate_init=0.05, max_iter=300,
+                          random_state=0).fit(X, y)
     curve = model.validation_loss_curve_
     assert len(curve) == model.n_iter_ < 300
     best_before = min(curve[:-5])
@@ -263,13 +276,13 @@ def test_early_stopping_keeps_the_best_validation_epoch(blobs):
 
 
 def test_verbose_shows_a_progress_bar(blobs, capsys):
-    LogisticRegression(epochs=3, verbose=True, random_state=0).fit(*blobs)
+    LogisticRegression(max_iter=3, verbose=True, random_state=0).fit(*blobs)
     assert "epoch 3/3" in capsys.readouterr().err
 
 
 def test_usable_in_pipeline_and_grid_search(blobs):
     X, y = blobs
-    pipeline = make_pipeline(StandardScaler(), LogisticRegression(epochs=100, random_state=0))
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=100, random_state=0))
     search = GridSearchCV(pipeline, {"logisticregression__C": [0.01, 1.0]}, cv=3).fit(X, y)
     assert search.best_params_["logisticregression__C"] == 1.0
     assert search.score(X, y) > 0.95
@@ -281,3 +294,60 @@ def test_fit_leaves_the_users_random_stream_alone(blobs):
     tg.manual_seed(123)
     LogisticRegression(**FAST).fit(*blobs)
     assert np.array_equal(tg.rand(3).data, expected)
+
+
+# ------------------------------------------------------------ scikit-learn's spellings
+
+# Where our parameters may take their names from: the scikit-learn estimator each model
+# stands for, and for the shared training vocabulary scikit-learn's MLP (the same loop).
+SPELLED_AS = {
+    models.LinearRegression: [linear_model.LinearRegression, linear_model.Ridge,
+                              neural_network.MLPRegressor],
+    models.PolynomialRegression: [linear_model.LinearRegression, linear_model.Ridge,
+                                  neural_network.MLPRegressor, PolynomialFeatures],
+    models.LogisticRegression: [linear_model.LogisticRegression, neural_network.MLPClassifier],
+    models.LinearSVC: [svm.LinearSVC, neural_network.MLPClassifier],
+    models.MLPClassifier: [neural_network.MLPClassifier],
+    models.MLPRegressor: [neural_network.MLPRegressor],
+    models.SVC: [svm.SVC],
+    models.SVR: [svm.SVR],
+    models.GaussianNB: [naive_bayes.GaussianNB],
+    models.KNeighborsClassifier: [neighbors.KNeighborsClassifier],
+    models.KNeighborsRegressor: [neighbors.KNeighborsRegressor],
+    models.KMeans: [cluster.KMeans],
+    models.AgglomerativeClustering: [cluster.AgglomerativeClustering],
+    models.DecisionTreeClassifier: [tree.DecisionTreeClassifier],
+    models.DecisionTreeRegressor: [tree.DecisionTreeRegressor],
+    models.RandomForestClassifier: [ensemble.RandomForestClassifier],
+    models.RandomForestRegressor: [ensemble.RandomForestRegressor],
+}
+
+
+@pytest.mark.parametrize("ours", list(SPELLED_AS), ids=lambda cls: cls.__name__)
+def test_every_parameter_is_spelled_as_in_sklearn(ours):
+    """A user coming from scikit-learn finds each parameter under the name scikit-learn gives
+    it (issue 15: `max_iter`, `learning_rate_init`, `solver` were TypeErrors)."""
+    theirs = set().union(*(reference().get_params() for reference in SPELLED_AS[ours]))
+    assert set(ours().get_params()) <= theirs, set(ours().get_params()) - theirs
+
+
+@pytest.mark.parametrize("ours, theirs, params", [
+    (MLPClassifier, neural_network.MLPClassifier,
+     dict(hidden_layer_sizes=(8,), solver="adam", learning_rate_init=0.01, max_iter=100,
+          batch_size=16, alpha=1e-3, tol=1e-4, n_iter_no_change=5, early_stopping=True,
+          validation_fraction=0.2, random_state=0)),
+    (MLPRegressor, neural_network.MLPRegressor,
+     dict(hidden_layer_sizes=(8,), solver="adam", learning_rate_init=0.01, max_iter=300,
+          random_state=0)),
+    (LogisticRegression, linear_model.LogisticRegression, dict(C=0.5, max_iter=300, tol=1e-6)),
+    (LinearSVC, svm.LinearSVC, dict(C=2.0, max_iter=300, tol=1e-6, random_state=0)),
+], ids=lambda v: v.__name__ if isinstance(v, type) else None)
+def test_sklearn_code_runs_unchanged(ours, theirs, params, blobs):
+    X, y = blobs
+    if theirs is neural_network.MLPRegressor:
+        y = X[:, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a few iterations on purpose
+        reference = theirs(**params).fit(X, y)
+    model = ours(**params).fit(X, y)
+    assert abs(model.score(X, y) - reference.score(X, y)) < 0.05

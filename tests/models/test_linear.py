@@ -29,7 +29,7 @@ def relative_error(ours: np.ndarray, theirs: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("load", [salary, power_plant])
-@pytest.mark.parametrize("solver, tolerance", [("normal", 1e-6), ("gd", 1e-3)])
+@pytest.mark.parametrize("solver, tolerance", [("normal", 1e-6), ("sgd", 1e-3)])
 def test_coefficients_match_sklearn(datasets, load, solver, tolerance):
     X, y = load(datasets)
     reference = SklearnLinearRegression().fit(X, y)
@@ -72,17 +72,17 @@ def test_gd_trains_on_standardised_data_and_maps_back():
     rng = np.random.default_rng(1)
     X = rng.normal(loc=[100.0, -5.0], scale=[20.0, 0.1], size=(200, 2))  # badly scaled
     y = X @ [3.0, -40.0] + 7.0
-    model = LinearRegression(solver="gd", random_state=0).fit(X, y)
+    model = LinearRegression(solver="sgd", random_state=0).fit(X, y)
     np.testing.assert_allclose(model.coef_, [3.0, -40.0], rtol=1e-4)
     assert model.intercept_ == pytest.approx(7.0, abs=1e-2)
     assert model.loss_curve_[-1] < 1e-8  # an exact fit: the standardised MSE reaches 0
-    assert model.lr is None and model.n_iter_ < model.epochs
+    assert model.learning_rate_init is None and model.n_iter_ < model.max_iter
 
 
 def test_gd_objective_is_the_standardised_mse():
     rng = np.random.default_rng(2)
     X, y = rng.normal(size=(30, 2)), rng.normal(size=30)
-    model = LinearRegression(solver="gd", epochs=3, random_state=0).fit(X, y)
+    model = LinearRegression(solver="sgd", max_iter=3, random_state=0).fit(X, y)
     z = (X - X.mean(axis=0)) / X.std(axis=0)
     t = (y - y.mean()) / y.std()
     w, b = model.module_.weight.numpy()[0], model.module_.bias.numpy()[0]

@@ -56,7 +56,7 @@ def test_objective_is_mean_bce_plus_scaled_penalty(iris):
     """J = mean(softplus(z) - y z) + ‖w‖² / (2 C n), written out by hand."""
     X, y = iris
     binary = (y == "virginica").astype(int)
-    model = LogisticRegression(C=0.5, epochs=5, random_state=0).fit(X, binary)
+    model = LogisticRegression(C=0.5, max_iter=5, random_state=0).fit(X, binary)
     w = model.module_.weight.numpy()[0].astype(np.float64)
     b = float(model.module_.bias.numpy()[0])
     z = X @ w + b

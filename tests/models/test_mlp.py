@@ -39,8 +39,8 @@ def test_digit_recognizer_on_mnist(datasets):
     images, labels = load_mnist(datasets / "mnist", "train", download=False)
     test_images, test_labels = load_mnist(datasets / "mnist", "test", download=False)
     X, X_test = images.reshape(len(images), -1) / 255.0, test_images.reshape(-1, 784) / 255.0
-    model = MLPClassifier(hidden_layer_sizes=(30,), epochs=10, batch_size=200, lr=0.005,
-                          random_state=0).fit(X, labels)
+    model = MLPClassifier(hidden_layer_sizes=(30,), max_iter=10, batch_size=200,
+                          learning_rate_init=0.005, random_state=0).fit(X, labels)
     assert model.n_iter_ <= 10
     assert model.score(X_test, test_labels) >= 0.96
 
@@ -51,7 +51,7 @@ def test_mnist_digits_like_sklearn(mnist_digits):
     a training loss 27 % higher: PyTorch's initial weights, U(±1/√fan_in), are 2.3 times
     smaller than scikit-learn's Glorot-uniform ones."""
     X_train, X_test, y_train, y_test = mnist_digits(10_000)
-    ours = MLPClassifier((100,), epochs=10, random_state=0).fit(X_train, y_train)
+    ours = MLPClassifier((100,), max_iter=10, random_state=0).fit(X_train, y_train)
     with pytest.warns(ConvergenceWarning):  # 10 epochs do not converge, on either side
         reference = SklearnMLPClassifier((100,), max_iter=10, random_state=0).fit(X_train, y_train)
     assert ours.n_iter_ == reference.n_iter_ == 10
@@ -71,7 +71,7 @@ def test_module_is_a_sequential_that_saves_and_reloads(tmp_path):
     X, y = rng.normal(size=(80, 5)), rng.integers(0, 3, 80)
     # (16, 8): serialization.load mistakes a file whose header length is 128 mod 256
     # (e.g. the one for (6, 4)) for a pickle, because it starts with byte 0x80; reported.
-    model = MLPClassifier(hidden_layer_sizes=(16, 8), activation="tanh", epochs=5,
+    model = MLPClassifier(hidden_layer_sizes=(16, 8), activation="tanh", max_iter=5,
                           random_state=0).fit(X, y)
     module = model.module_
     assert [type(layer) for layer in module] == [nn.Linear, nn.Tanh, nn.Linear, nn.Tanh,
@@ -92,7 +92,7 @@ def test_module_is_a_sequential_that_saves_and_reloads(tmp_path):
 def test_activations(activation, layer):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 2))
-    model = MLPClassifier(hidden_layer_sizes=3, activation=activation, epochs=2,
+    model = MLPClassifier(hidden_layer_sizes=3, activation=activation, max_iter=2,
                           random_state=0).fit(X, X[:, 0] > 0)
     assert isinstance(model.module_[1], layer)
     assert model.decision_function(X).shape == (40,)  # two classes: one logit
@@ -101,7 +101,7 @@ def test_activations(activation, layer):
 def test_penalty_is_alpha_over_the_batch_size():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(100, 3)), rng.normal(size=100)
-    model = MLPRegressor(hidden_layer_sizes=(4,), alpha=0.3, batch_size=25, epochs=2,
+    model = MLPRegressor(hidden_layer_sizes=(4,), alpha=0.3, batch_size=25, max_iter=2,
                          random_state=0).fit(X, y)
     assert model.l2_strength_ == pytest.approx(0.3 / 25)
     weights = [p.numpy().astype(np.float64) for name, p in model.module_.named_parameters()
@@ -115,6 +115,16 @@ def test_regressor_fits_a_smooth_function():
     rng = np.random.default_rng(0)
     X = rng.uniform(-2, 2, size=(400, 1))
     y = np.sin(2 * X[:, 0])
-    model = MLPRegressor(hidden_layer_sizes=(32, 32), activation="tanh", lr=0.01,
+    model = MLPRegressor(hidden_layer_sizes=(32, 32), activation="tanh", learning_rate_init=0.01,
                          random_state=0).fit(X, y)
     assert model.score(X, y) > 0.98
+
+
+def test_batch_size_auto_is_sklearns_min_200_n():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(100, 3)), rng.normal(size=100)
+    small = MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
+    assert small.batch_size == "auto" and small.l2_strength_ == pytest.approx(1e-4 / 100)
+    X, y = rng.normal(size=(500, 3)), rng.normal(size=500)
+    large = MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
+    assert large.l2_strength_ == pytest.approx(1e-4 / 200)
