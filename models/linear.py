@@ -86,6 +86,7 @@ class LinearRegression(RegressorMixin, GradientTrainedModel):
         design = self._fit_design(X)
         if self.solver == "normal":
             self.coef_, self.intercept_ = least_squares(design, y)
+            self.n_iter_ = 1  # one direct solve (scikit-learn expects n_iter_ with max_iter)
             return self
         self.scaler_ = StandardScaler().fit(design)
         self.y_mean_, self.y_scale_ = float(y.mean()), float(y.std()) or 1.0
