@@ -50,12 +50,12 @@ def model_pictures() -> dict:
     y_class = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
     y_three = np.digitize(X[:, 0], [-0.5, 0.5])
     fitted = {
-        "model_linear_regression.svg": (LinearRegression(solver="gd", epochs=5,
+        "model_linear_regression.svg": (LinearRegression(solver="sgd", max_iter=5,
                                                          random_state=0), y_real),
-        "model_logistic_regression.svg": (LogisticRegression(epochs=5, random_state=0), y_three),
-        "model_mlp.svg": (MLPClassifier(hidden_layer_sizes=(4,), epochs=5,
+        "model_logistic_regression.svg": (LogisticRegression(max_iter=5, random_state=0), y_three),
+        "model_mlp.svg": (MLPClassifier(hidden_layer_sizes=(4,), max_iter=5,
                                         random_state=0), y_three),
-        "model_linear_svc.svg": (LinearSVC(epochs=5, random_state=0), y_class),
+        "model_linear_svc.svg": (LinearSVC(max_iter=5, random_state=0), y_class),
     }
     return {name: model_graph(model.fit(X, y), X, y) for name, (model, y) in fitted.items()}
 
