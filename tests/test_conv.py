@@ -78,8 +78,10 @@ def test_conv2d_matches_torch_in_value_and_gradient(case):
 
 
 @pytest.mark.parametrize("options", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
-                                     dict(kernel_size=(3, 2), stride=1, padding=(1, 0))])
+                                     dict(kernel_size=(3, 2), stride=1, padding=(1, 0)),
+                                     dict(kernel_size=(1, 2)), dict(kernel_size=(7, 3))])
 def test_pooling_matches_torch_including_ties(options):
+    """The last two tile the 7×6 image exactly: max-pool's backward then takes a mask."""
     torch = pytest.importorskip("torch")
     # integers: many ties inside a window; PyTorch sends the gradient to the first maximum
     x = np.random.default_rng(0).integers(0, 3, (2, 3, 7, 6)).astype(np.float32)
@@ -94,6 +96,13 @@ def test_pooling_matches_torch_including_ties(options):
         y.backward(weights)
         expected.backward(torch.tensor(weights))
         assert_close(ours.grad, theirs.grad.numpy())
+
+
+def test_max_pool2d_over_tiles_has_second_derivatives():
+    """Windows that tile the image (2×2, stride 2) take the mask path; it is an op too."""
+    x = tensor(random(2, 2, 4, 6))
+    assert gradcheck(lambda t: F.max_pool2d(t, 2), [x])
+    assert gradgradcheck(lambda t: F.max_pool2d(t * t, 2).tanh(), [x])
 
 
 @pytest.mark.parametrize("pad, mode", [((1, 2), "constant"), ((1, 2, 0, 3), "reflect"),

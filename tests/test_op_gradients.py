@@ -14,6 +14,7 @@ import tinygrad_edu as tg
 import tinygrad_edu.functional as F
 from tinygrad_edu.autograd import OPS, topological_order
 from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
+from tinygrad_edu.ops.conv import Conv2d
 from tinygrad_edu.ops.movement import ScatterAdd
 from tinygrad_edu.testing import broadcastable_shapes, shapes, tensors
 
@@ -242,9 +243,9 @@ def conv2d_case(draw):
     weight = draw(tensors((groups * out_per_group, per_group, *w["kernel"])))
     bias = [draw(tensors((groups * out_per_group,)))] if draw(st.booleans()) else []
 
-    def fn(x, weight, *bias):
-        return F.conv2d(x, weight, *bias, stride=w["stride"], padding=w["padding"],
-                        dilation=w["dilation"], groups=groups)
+    def fn(x, weight, *bias):  # the op itself: F.conv2d is im2col and matmul
+        return Conv2d.apply(x, weight, *bias, stride=w["stride"], padding=w["padding"],
+                            dilation=w["dilation"], groups=groups)
 
     return fn, [x, weight, *bias]
 

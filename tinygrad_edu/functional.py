@@ -76,15 +76,26 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
            stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
            dilation: int | tuple[int, int] = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation of x (N, C, H, W) with weight (O, C/groups, kh, kw), plus
-    bias (O,), as torch.nn.functional.conv2d (one op: im2col and a matrix product)."""
+    bias (O,), as torch.nn.functional.conv2d.
+
+    Built from ops: the columns im2col(x), one matrix product per group with the
+    weight, and the bias. The engine keeps the columns as the product's input, so the
+    weight's gradient reuses them instead of unfolding x again (the single op
+    conv.Conv2d computes the same thing and is what docs/ops.md derives)."""
     if groups < 1:
         raise ValueError(f"conv2d: groups must be positive, got {groups}")
-    inputs = (x, weight) if bias is None else (x, weight, bias)
-    return conv.Conv2d.apply(*_same_float(inputs), stride=conv.as_pair("conv2d", "stride",
-                                                                        stride, 1),
-                             padding=conv.as_pair("conv2d", "padding", padding, 0),
-                             dilation=conv.as_pair("conv2d", "dilation", dilation, 1),
-                             groups=groups)
+    x, weight, *bias = _same_float((x, weight) if bias is None else (x, weight, bias))
+    conv.check_conv_shapes(x, weight, tuple(bias), groups)
+    window = {"kernel_size": weight.shape[2:],
+              "stride": conv.as_pair("conv2d", "stride", stride, 1),
+              "padding": conv.as_pair("conv2d", "padding", padding, 0),
+              "dilation": conv.as_pair("conv2d", "dilation", dilation, 1)}
+    oh, ow = conv.output_size("conv2d", x.shape[2:], *window.values())
+    n, out_channels = x.shape[0], weight.shape[0]
+    cols = conv.Im2Col.apply(x, **window).reshape(n, groups, -1, oh * ow)  # (N, G, C/G·k, L)
+    y = weight.reshape(groups, out_channels // groups, -1) @ cols  # (N, G, O/G, L)
+    y = y.reshape(n, out_channels, oh, ow)
+    return y + bias[0].reshape(-1, 1, 1) if bias else y
 
 
 def _same_float(tensors: tuple[Tensor, ...]) -> list[Tensor]:

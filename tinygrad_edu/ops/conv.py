@@ -21,7 +21,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.movement import ScatterAdd
-from tinygrad_edu.ops.tensor_or_array import apply_op, expand, values
+from tinygrad_edu.ops.tensor_or_array import apply_op, expand, unsqueeze, values
 
 Pair = tuple[int, int]
 
@@ -221,6 +221,29 @@ def _check_pool(op: str, x: np.ndarray, kernel: Pair, padding: Pair) -> None:
         raise ValueError(f"{op}: padding {padding} must be at most half the kernel {kernel}")
 
 
+def _tiles(shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
+           dilation: Pair) -> bool:
+    """Whether the windows tile the image exactly: stride = kernel, no padding or
+    dilation, and the kernel divides the height and the width."""
+    return (stride == kernel and padding == (0, 0) and dilation == (1, 1)
+            and shape[2] % kernel[0] == 0 and shape[3] % kernel[1] == 0)
+
+
+def _first_maxima(x: np.ndarray, y: np.ndarray, kernel: Pair) -> np.ndarray:
+    """For tiling windows: (N, C, oh, kh, ow, kw), 1 where element (i, j) of a tile is
+    the first of its maxima y (in row-major order, as PyTorch picks at a tie), else 0."""
+    n, c, oh, ow = y.shape
+    tiles = x.reshape(n, c, oh, kernel[0], ow, kernel[1])
+    mask = np.zeros(tiles.shape, dtype=x.dtype)
+    found = np.zeros(y.shape, dtype=bool)
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            first = (tiles[:, :, :, i, :, j] == y) & ~found
+            mask[:, :, :, i, :, j] = first
+            found |= first
+    return mask
+
+
 class MaxPool2d(Function):
     """y[n, c, r, s] = max over the window (i, j) of x_pad[n, c, r·sh + i·dh, s·sw + j·dw]
     (padding with -inf); dL/dx = g added at the element each maximum came from (the
@@ -247,6 +270,11 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         x = values(ctx.inputs[0])
         p = ctx.params
+        if _tiles(x.shape, p["kernel_size"], p["stride"], p["padding"], p["dilation"]):
+            # windows side by side (LeNet's 2×2, stride 2): a mask, no index gathering
+            mask = _first_maxima(x, values(ctx.output), p["kernel_size"])
+            spread = expand(unsqueeze(unsqueeze(grad, 3), 5), mask.shape) * mask
+            return spread.reshape(x.shape)
         index = _argmax_positions(x, p["kernel_size"], p["stride"], p["padding"],
                                   p["dilation"])
         n, c, h, w = x.shape
