@@ -5,9 +5,9 @@
 
 conv (1→6, 5×5, padding 2) → ReLU → max-pool 2 → conv (6→16, 5×5) → ReLU →
 max-pool 2 → 120 → 84 → 10, trained with Adam on the cross-entropy (lr 2e-3,
-decayed by 0.7 each epoch). Every layer
-is an op of tinygrad_edu (conv2d, max_pool2d, linear), so the whole network is
-differentiated by the same engine as a two-layer MLP. Needs MNIST in
+decayed by 0.7 each epoch, batches of 128). Every layer is made of ops of
+tinygrad_edu (im2col and matmul for conv2d, max_pool2d, linear), so the whole
+network is differentiated by the same engine as a two-layer MLP. Needs MNIST in
 $TINYGRAD_EDU_DATA/mnist.
 
 Writes: the loss curves, the confusion matrix on the test set, the six learned
@@ -76,8 +76,8 @@ def build_model() -> nn.Sequential:
 
 def train(model: nn.Module, data: Images, epochs: int) -> History:
     """Adam (lr 2e-3, times 0.7 after each epoch, as PyTorch's MNIST example decays it),
-    batches of 64, cross-entropy; validation loss and accuracy each epoch."""
-    train_loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=64,
+    batches of 128, cross-entropy; validation loss and accuracy each epoch."""
+    train_loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=128,
                               shuffle=True, seed=0)
     val_loader = DataLoader(TensorDataset(data.X_val, data.y_val), batch_size=1000)
     optimizer = optim.Adam(model.parameters(), lr=2e-3)
