@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benchmarks.mlp import _real_mnist, _synthetic
+from benchmarks.mlp import _real_mnist, _synthetic, torch_epoch
 
 BATCH_SIZE = 64
 LEARNING_RATE = 1e-3
@@ -118,21 +118,7 @@ def prepare_torch(problem: Problem) -> EpochRun:
 
     model = build_torch()
     model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in problem.initial.items()})
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    X, y = torch.from_numpy(problem.X), torch.from_numpy(problem.y)
-    batches = [torch.from_numpy(index) for index in problem.batches]
-
-    def epoch() -> np.ndarray:
-        losses = []
-        for index in batches:
-            optimizer.zero_grad()
-            loss = torch.nn.functional.cross_entropy(model(X[index]), y[index])
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        return np.array(losses)
-
-    return epoch
+    return torch_epoch(model, torch.optim.Adam(model.parameters(), lr=LEARNING_RATE), problem)
 
 
 PREPARES: dict[str, Callable[[Problem], EpochRun]] = {

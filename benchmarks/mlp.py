@@ -160,7 +160,14 @@ def prepare_torch(problem: Problem) -> EpochRun:
     model = torch.nn.Sequential(torch.nn.Linear(IN_FEATURES, HIDDEN), torch.nn.ReLU(),
                                 torch.nn.Linear(HIDDEN, CLASSES))
     model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in problem.initial.items()})
-    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    return torch_epoch(model, torch.optim.SGD(model.parameters(), lr=LEARNING_RATE), problem)
+
+
+def torch_epoch(model, optimizer, problem) -> EpochRun:
+    """One epoch of `model` in PyTorch over the problem's batches, softmax cross-entropy,
+    returning the loss of every batch (the LeNet benchmark uses it too)."""
+    import torch
+
     X, y = torch.from_numpy(problem.X), torch.from_numpy(problem.y)
     batches = [torch.from_numpy(index) for index in problem.batches]
 
