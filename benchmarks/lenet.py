@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benchmarks.mlp import _real_mnist, _synthetic, torch_epoch
+from benchmarks.mlp import _real_mnist, _synthetic, tinygrad_epoch, torch_epoch
 
 BATCH_SIZE = 64
 LEARNING_RATE = 1e-3
@@ -93,24 +93,11 @@ EpochRun = Callable[[], np.ndarray]
 
 
 def prepare_tinygrad(problem: Problem) -> EpochRun:
-    import tinygrad_edu.functional as F
-    from tinygrad_edu import Tensor, optim
+    from tinygrad_edu import optim
 
     model = build_tinygrad()
     model.load_state_dict(problem.initial)
-    optimizer = optim.Adam(model.parameters(), lr=LEARNING_RATE)
-
-    def epoch() -> np.ndarray:
-        losses = []
-        for index in problem.batches:
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(Tensor(problem.X[index])), problem.y[index])
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        return np.array(losses)
-
-    return epoch
+    return tinygrad_epoch(model, optim.Adam(model.parameters(), lr=LEARNING_RATE), problem)
 
 
 def prepare_torch(problem: Problem) -> EpochRun:

@@ -95,12 +95,18 @@ EpochRun = Callable[[], np.ndarray]
 
 
 def prepare_tinygrad(problem: Problem) -> EpochRun:
-    import tinygrad_edu.functional as F
-    from tinygrad_edu import Tensor, nn, optim
+    from tinygrad_edu import nn, optim
 
     model = nn.Sequential(nn.Linear(IN_FEATURES, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, CLASSES))
     model.load_state_dict(problem.initial)
-    optimizer = optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    return tinygrad_epoch(model, optim.SGD(model.parameters(), lr=LEARNING_RATE), problem)
+
+
+def tinygrad_epoch(model, optimizer, problem) -> EpochRun:
+    """One epoch of `model` in tinygrad_edu over the problem's batches, softmax
+    cross-entropy, returning the loss of every batch (the LeNet benchmark uses it too)."""
+    import tinygrad_edu.functional as F
+    from tinygrad_edu import Tensor
 
     def epoch() -> np.ndarray:
         losses = []
