@@ -91,10 +91,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None,
               "padding": conv.as_pair("conv2d", "padding", padding, 0),
               "dilation": conv.as_pair("conv2d", "dilation", dilation, 1)}
     oh, ow = conv.output_size("conv2d", x.shape[2:], *window.values())
-    n, out_channels = x.shape[0], weight.shape[0]
-    cols = conv.Im2Col.apply(x, **window).reshape(n, groups, -1, oh * ow)  # (N, G, C/G·k, L)
-    y = weight.reshape(groups, out_channels // groups, -1) @ cols  # (N, G, O/G, L)
-    y = y.reshape(n, out_channels, oh, ow)
+    y = conv.grouped_product(conv.Im2Col.apply(x, **window), weight, groups, (oh, ow))
     return y + bias[0].reshape(-1, 1, 1) if bias else y
 
 

@@ -84,7 +84,10 @@ class Im2Col(Function):
         out = output_size("im2col", x.shape[2:], kernel_size, stride, padding, dilation)
         windows = _windows(_pad(x, padding, 0), kernel_size, stride, dilation, out)
         n, c = x.shape[:2]
-        return windows.reshape(n, c * kernel_size[0] * kernel_size[1], out[0] * out[1])
+        # stored channel-major, (C·kh·kw, N, L), and returned as its (N, C·kh·kw, L) view:
+        # a convolution then multiplies the weight with the columns of all images at once
+        rows = windows.transpose(1, 2, 3, 0, 4, 5).reshape(-1, n, out[0] * out[1])
+        return rows.transpose(1, 0, 2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -108,14 +111,16 @@ class Col2Im(Function):
             raise ValueError(f"col2im: columns of shape {cols.shape} do not fit a {kh}×{kw} "
                              f"kernel over a {h}×{w} image ({oh * ow} windows)")
         c = rows // (kh * kw)
-        blocks = cols.reshape(n, c, kh, kw, oh, ow)
-        padded = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=cols.dtype)
+        # channel-major, as im2col stores them: (C, kh, kw, N, oh, ow), no copy for its layout
+        blocks = cols.transpose(1, 0, 2).reshape(c, kh, kw, n, oh, ow)
+        padded = np.zeros((c, n, h + 2 * padding[0], w + 2 * padding[1]), dtype=cols.dtype)
         (sh, sw), (dh, dw) = stride, dilation
         for i in range(kh):  # one strided slice per kernel offset: kh·kw additions in all
             for j in range(kw):
                 padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                       j * dw:j * dw + sw * (ow - 1) + 1:sw] += blocks[:, :, i, j]
-        return padded[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w].copy()
+                       j * dw:j * dw + sw * (ow - 1) + 1:sw] += blocks[:, i, j]
+        image = padded[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
+        return image.transpose(1, 0, 2, 3)
 
     @staticmethod
     def backward(ctx, grad):
@@ -158,10 +163,9 @@ class Conv2d(Function):
         check_conv_shapes(x, weight, bias, groups)
         out = output_size("conv2d", x.shape[2:], weight.shape[2:], stride, padding, dilation)
         cols = Im2Col.forward(x, weight.shape[2:], stride, padding, dilation)
-        y = _grouped_weight(weight, groups) @ _grouped_cols(cols, groups)  # (N, G, O/G, L)
-        y = y.reshape(x.shape[0], weight.shape[0], *out)
+        y = grouped_product(cols, weight, groups, out)
         if bias:
-            y += bias[0].reshape(-1, 1, 1)
+            y = y + bias[0].reshape(-1, 1, 1)
         return y
 
     @staticmethod
@@ -172,16 +176,17 @@ class Conv2d(Function):
                                              ("stride", "padding", "dilation", "groups"))
         window = {"kernel_size": weight.shape[2:], "stride": stride, "padding": padding,
                   "dilation": dilation}
-        n, out_channels = grad.shape[:2]
-        g = grad.reshape(n, groups, out_channels // groups, -1)  # (N, G, O/G, L)
+        n, out_channels, oh, ow = grad.shape
+        # g channel-major, one matrix per group: (G, O/G, N·L)
+        g = grad.swapaxes(0, 1).reshape(groups, out_channels // groups, -1)
         grads = [None, None]
         if need_x:
-            cols = _grouped_weight(weight, groups).swapaxes(-1, -2) @ g  # (N, G, C/G·k, L)
-            grads[0] = apply_op(Col2Im, cols.reshape(n, -1, g.shape[-1]),
-                                image_size=x.shape[2:], **window)
+            rows = _grouped_weight(weight, groups).swapaxes(1, 2) @ g  # (G, C/G·k, N·L)
+            cols = rows.reshape(-1, n, oh * ow).swapaxes(0, 1)  # (N, C·k, L)
+            grads[0] = apply_op(Col2Im, cols, image_size=x.shape[2:], **window)
         if need_weight:
-            cols = _grouped_cols(apply_op(Im2Col, x, **window), groups)
-            grads[1] = (g @ cols.swapaxes(-1, -2)).sum(axis=0).reshape(weight.shape)
+            rows = _grouped_rows(apply_op(Im2Col, x, **window), groups)
+            grads[1] = (g @ rows.swapaxes(1, 2)).reshape(weight.shape)
         if bias:
             grads.append(grad.sum(axis=(0, 2, 3)) if need_bias[0] else None)
         return tuple(grads)
@@ -192,10 +197,19 @@ def _grouped_weight(weight, groups: int):
     return weight.reshape(groups, weight.shape[0] // groups, -1)
 
 
-def _grouped_cols(cols, groups: int):
-    """(N, C·kh·kw, L) -> (N, G, C/G·kh·kw, L): one column block per group."""
+def _grouped_rows(cols, groups: int):
+    """im2col's (N, C·kh·kw, L) -> (G, C/G·kh·kw, N·L): the windows of all images side
+    by side, one matrix per group (no copy for im2col's channel-major layout)."""
     n, rows, count = cols.shape
-    return cols.reshape(n, groups, rows // groups, count)
+    return cols.swapaxes(0, 1).reshape(groups, rows // groups, n * count)
+
+
+def grouped_product(cols, weight, groups: int, out: Pair):
+    """y[n, o, r, s] = Σ_k W[o, k] · cols[n, k, (r, s)] within each group: one matrix
+    product per group for all images at once, (G, O/G, C/G·k) @ (G, C/G·k, N·L), seen
+    as (N, O, oh, ow). The same code runs on arrays (the op) and on Tensors (F.conv2d)."""
+    y = _grouped_weight(weight, groups) @ _grouped_rows(cols, groups)
+    return y.reshape(weight.shape[0], cols.shape[0], *out).swapaxes(0, 1)
 
 
 def _argmax_positions(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
@@ -230,15 +244,16 @@ def _tiles(shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
 
 
 def _first_maxima(x: np.ndarray, y: np.ndarray, kernel: Pair) -> np.ndarray:
-    """For tiling windows: (N, C, oh, kh, ow, kw), 1 where element (i, j) of a tile is
-    the first of its maxima y (in row-major order, as PyTorch picks at a tie), else 0."""
+    """For tiling windows: (N, C, oh, kh, ow, kw), True where element (i, j) of a tile
+    is the first of its maxima y (in row-major order, as PyTorch picks at a tie)."""
     n, c, oh, ow = y.shape
     tiles = x.reshape(n, c, oh, kernel[0], ow, kernel[1])
-    mask = np.zeros(tiles.shape, dtype=x.dtype)
+    mask = np.empty(tiles.shape, dtype=bool)
     found = np.zeros(y.shape, dtype=bool)
     for i in range(kernel[0]):
         for j in range(kernel[1]):
-            first = (tiles[:, :, :, i, :, j] == y) & ~found
+            first = tiles[:, :, :, i, :, j] == y
+            first &= ~found
             mask[:, :, :, i, :, j] = first
             found |= first
     return mask
@@ -297,9 +312,8 @@ class AvgPool2d(Function):
     def forward(x, kernel_size, stride, padding):
         _check_pool("avg_pool2d", x, kernel_size, padding)
         out = output_size("avg_pool2d", x.shape[2:], kernel_size, stride, padding, (1, 1))
-        cols = Im2Col.forward(x, kernel_size, stride, padding, (1, 1))
-        n, c = x.shape[:2]
-        return cols.reshape(n, c, -1, out[0] * out[1]).mean(axis=2).reshape(n, c, *out)
+        windows = _windows(_pad(x, padding, 0), kernel_size, stride, (1, 1), out)
+        return windows.mean(axis=(2, 3))
 
     @staticmethod
     def backward(ctx, grad):
