@@ -22,6 +22,9 @@ LOSS_RTOL = 1e-3
 """Relative tolerance for "the losses are equal", every batch: float32 convolutions
 sum in different orders in NumPy and PyTorch (~1e-7 per step), and Adam, which
 divides by √v, carries such differences on over ~940 steps."""
+FLOAT64_BATCHES = 60
+FLOAT64_RTOL = 1e-12
+"""The same steps in float64: rounding ~1e-16 per step, so the maths itself is compared."""
 
 
 def run(settings: Settings) -> Report:
@@ -50,6 +53,12 @@ def run(settings: Settings) -> Report:
     report.rows.append(Row(NAME, "mean epoch loss (tinygrad_edu / torch)",
                            f"{ours_loss.mean():.6f} / {torch_loss.mean():.6f}"))
     report.rows.append(Row(NAME, "largest relative batch-loss difference", f"{worst:.1e}"))
+    exact = lenet.in_float64(problem, FLOAT64_BATCHES)
+    ours64, theirs64 = (lenet.PREPARES[name](exact)() for name in ("tinygrad_edu", "torch"))
+    worst64 = float(np.max(np.abs(ours64 - theirs64) / np.abs(theirs64)))
+    report.rows.append(Row(NAME, f"float64, first {len(exact.batches)} batches: largest relative "
+                           "batch-loss difference", f"{worst64:.1e}",
+                           f"≤ {FLOAT64_RTOL:g}", worst64 <= FLOAT64_RTOL))
     report.notes += [
         f"lenet_epoch data: {problem.source}; LeNet-5 (conv 1→6 5×5 pad 2, ReLU, max-pool 2, "
         f"conv 6→16 5×5, ReLU, max-pool 2, 120, 84, 10), cross-entropy, Adam lr "
@@ -62,6 +71,7 @@ def run(settings: Settings) -> Report:
         "batch_losses": {name: t.result.tolist() for name, t in timings.items()},
         "max_relative_batch_loss_difference": worst,
         "losses_agree": agree,
+        "float64_max_relative_batch_loss_difference": worst64,
         "data": problem.source,
     }
     return report

@@ -112,7 +112,8 @@ def tinygrad_epoch(model, optimizer, problem) -> EpochRun:
         losses = []
         for index in problem.batches:
             optimizer.zero_grad()
-            loss = F.cross_entropy(model(Tensor(problem.X[index])), problem.y[index])
+            loss = F.cross_entropy(model(Tensor(problem.X[index], dtype=problem.X.dtype)),
+                                   problem.y[index])
             loss.backward()
             optimizer.step()
             losses.append(loss.item())

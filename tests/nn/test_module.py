@@ -220,3 +220,25 @@ def test_non_strict_loading_reports_the_keys_it_skipped():
     assert result.unexpected_keys == ["extra"]
     assert "block.fc.weight" in result.missing_keys and "block.scale" not in result.missing_keys
     assert net.block.scale.item() == 5.0
+
+
+def test_to_casts_float_parameters_and_buffers_in_place_and_keeps_integer_buffers():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    weight = model[0].weight
+    model(tg.Tensor(np.ones((2, 3), dtype=np.float32))).sum().backward()
+    assert model.double() is model
+    assert model[0].weight is weight  # the same tensors: parameters() made earlier still hold
+    assert weight.grad is None  # a float32 gradient would not fit a float64 parameter
+    assert {t.dtype for t in model.parameters()} == {np.dtype(np.float64)}
+    buffers = dict(model.named_buffers())
+    assert buffers["1.running_mean"].dtype == np.float64
+    assert buffers["1.num_batches_tracked"].dtype.kind == "i"
+    assert model(tg.Tensor(np.ones((2, 3)), dtype=np.float64)).dtype == np.float64
+    assert model.float()[0].weight.dtype == np.float32
+
+
+def test_to_refuses_a_dtype_that_is_not_floating_and_changes_nothing():
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"Linear.to: expected a floating-point dtype, got int64"):
+        model.to(np.int64)
+    assert model.weight.dtype == np.float32

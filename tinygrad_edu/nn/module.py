@@ -229,6 +229,31 @@ class Module:
                 own[key].copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
+    # ------------------------------------------------------------------ dtype
+
+    def to(self, dtype: Any) -> Module:
+        """Cast every floating-point parameter and buffer to the float `dtype`, in
+        place, as PyTorch's `module.to(dtype)`; integer buffers (BatchNorm's
+        num_batches_tracked) keep theirs. Returns self. Make the optimizer after it:
+        the state it has already made keeps the old dtype."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to: expected a floating-point dtype, "
+                            f"got {dtype}")
+        for _, tensor in self._named_state():
+            if tensor.dtype.kind == "f" and tensor.dtype != dtype:
+                tensor.data = tensor.data.astype(dtype)
+                tensor.grad = None
+        return self
+
+    def double(self) -> Module:
+        """`to(float64)`: what gradient checks of a whole model run in."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """`to(float32)`, the default training dtype."""
+        return self.to(np.float32)
+
     # ------------------------------------------------------------------ modes
 
     def train(self, mode: bool = True) -> Module:
