@@ -93,9 +93,10 @@ def jvp(fn: Callable, primals: Inputs, tangents: Inputs) -> tuple[Any, Any]:
 
 def _push_forward(caller: str, fn: Callable, primals: Sequence[Tensor],
                   tangents: Sequence[np.ndarray | None]) -> tuple[tuple, tuple, bool]:
-    """fn on dual copies of the primals (a None tangent: none): its outputs, cut off
-    from any graph, their tangents (zeros for none), and whether fn returned one tensor."""
-    with dual_level() as level:
+    """fn on dual copies of the primals (a None tangent: none), under no_grad (a grad
+    transform inside fn turns grad mode on for itself): its outputs, their tangents
+    (zeros for none), and whether fn returned one tensor."""
+    with dual_level() as level, autograd.no_grad():
         duals = []
         for primal, tangent in zip(primals, tangents):
             dual = _alias(primal, requires_grad=False)
