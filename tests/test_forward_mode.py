@@ -5,6 +5,10 @@ files). Each rule's tangent J u is compared with central differences of the op
 and with its reverse-mode rule: <v, J u> must equal <Jᵀ v, u>.
 """
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -152,3 +156,23 @@ def test_float32_tangents_stay_float32():
     y, y_dot = func.jvp(lambda t: (t * t).exp(), (x,), (tg.ones_like(x),))
     assert y_dot.dtype == np.float32
     np.testing.assert_allclose(y_dot.data, 2 * x.data * np.exp(x.data ** 2), rtol=1e-6)
+
+
+def test_forward_mode_graph_example_draws_every_tangent(tmp_path, capsys):
+    """examples/forward_mode_graph.py, run as tests/test_examples.py runs the examples."""
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    sys.path.insert(0, str(examples))  # the script imports its helper _cli
+    try:
+        spec = importlib.util.spec_from_file_location("forward_mode_graph",
+                                                      examples / "forward_mode_graph.py")
+        example = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(example)
+        results = example.main(["--out", str(tmp_path)])
+    finally:
+        sys.path.remove(str(examples))
+    assert results["y_dot"] == pytest.approx(results["expected_y_dot"], rel=1e-14)
+    assert results["y"] == pytest.approx(10 + np.sin(2.0), rel=1e-14)
+    dot = (tmp_path / "forward_mode_graph.dot").read_text()
+    for label in ("ẋ₁ = 1", "ẋ₂ = 0", "v̇₁ = 5", "v̇₂ = -0.4161", "ẏ = 4.584"):
+        assert label in dot and label in results["dot"]
+    assert "| v₂ " in capsys.readouterr().out  # the evaluation trace was printed
