@@ -7,6 +7,7 @@ and with its reverse-mode rule: <v, J u> must equal <Jᵀ v, u>.
 
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +150,13 @@ def test_forward_mode_is_per_thread_and_refuses_to_nest():
     assert autograd.current_tangents() is None  # switched off again after the error
     with pytest.raises(RuntimeError, match="dual_level"):
         func.make_dual(x, x)
+    seen_by_another_thread = []
+    with autograd.dual_level():
+        other = threading.Thread(
+            target=lambda: seen_by_another_thread.append(autograd.current_tangents()))
+        other.start()
+        other.join()
+    assert seen_by_another_thread == [None]
 
 
 def test_float32_tangents_stay_float32():
