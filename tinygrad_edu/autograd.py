@@ -20,16 +20,21 @@ How it fits together:
   would give a wrong gradient, so backward raises instead.
 * Grad mode, anomaly mode and the module tag are per thread, as in PyTorch:
   a thread inside `no_grad()` does not stop another from recording its graph.
+* Forward mode (see the end of this file and docs/forward-mode.md): inside
+  `dual_level()` a tensor may carry a tangent, and `Function.apply` also calls
+  the op's `jvp` rule, which gives the output's tangent from the inputs'.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
 import os
 import threading
 import traceback
+import weakref
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -53,13 +58,15 @@ OPS: dict[str, type[Function]] = {}
 
 class _Modes(threading.local):
     """The switches of the current thread: is a graph recorded, are NaN/inf checked
-    for, is a backward pass running, and which Module (if any) is running its
-    forward pass. The class attributes are every new thread's starting values."""
+    for, is a backward pass running, which Module (if any) is running its forward
+    pass, and the tangents of forward mode (None outside `dual_level()`). The class
+    attributes are every new thread's starting values."""
 
     grad_enabled = True
     anomaly_detection = False
     running_backward = False
     current_module: Any = None
+    tangents: Tangents | None = None
 
 
 _modes = _Modes()
@@ -285,7 +292,8 @@ class TensorContext:
 
 
 class Function:
-    """One differentiable op. Subclasses set `name` and write `forward`/`backward`.
+    """One differentiable op. Subclasses set `name` and write `forward`/`backward`,
+    and `jvp` for forward mode (the output's tangent from the inputs' tangents).
 
     `broadcasts = True` says the op broadcasts its inputs as NumPy does: the
     engine then sums each gradient the rule returns back to its input's shape.
@@ -320,9 +328,18 @@ class Function:
         `ctx` is the Context and as Tensors when it is a TensorContext."""
         raise NotImplementedError
 
+    @staticmethod
+    def jvp(ctx: ForwardContext, *tangents: np.ndarray | None) -> np.ndarray | None:
+        """Forward mode: the tangent of the output from one tangent per input (None
+        for an input that has none: its tangent is zero), as an array; None when the
+        output's tangent is zero whatever the inputs' (a step, such as sign)."""
+        raise NotImplementedError
+
     @classmethod
     def apply(cls, *inputs: Tensor, **params) -> Tensor:
         """Run forward on the inputs' arrays and, if needed, record the op in the graph."""
+        if _modes.tangents is not None:  # forward mode: also push the tangents through
+            return _apply_with_tangents(cls, inputs, params)
         arrays = [t.data for t in inputs]
         data = cls.forward(*arrays, **params)
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
@@ -633,3 +650,111 @@ def _as_tuple(value) -> tuple:
     if isinstance(value, (list, tuple)):
         return tuple(value)
     return (value,)
+
+
+# ---------------------------------------------------------------- forward mode
+
+
+class Tangents:
+    """The tangents of one forward-mode pass (a "dual level", as PyTorch calls it):
+    for each dual tensor, an array of its shape and dtype. A tensor without an entry
+    has tangent zero.
+
+    Entries are keyed by the tensor's identity and held by a weak reference, so a
+    tangent goes away with its tensor: forward mode keeps no intermediate value
+    alive. The tensor's version is noted too: an in-place change after the tangent
+    was set would leave it stale, so reading it then raises.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref, int, np.ndarray]] = {}
+
+    def get(self, tensor: Tensor) -> np.ndarray | None:
+        entry = self._entries.get(id(tensor))
+        if entry is None or entry[0]() is not tensor:
+            return None
+        _, version, tangent = entry
+        if tensor._version_counter.value != version:
+            raise RuntimeError(
+                f"forward mode: a tensor of shape {tensor.shape} was changed in place (version "
+                f"{version} -> {tensor._version_counter.value}) after its tangent was set, so "
+                "the tangent no longer matches its values; make the change out of place "
+                "(y = y + x)")
+        return tangent
+
+    def set(self, tensor: Tensor, tangent: np.ndarray) -> None:
+        key = id(tensor)
+        ref = weakref.ref(tensor, functools.partial(self._forget, key))
+        self._entries[key] = (ref, tensor._version_counter.value, tangent)
+
+    def _forget(self, key: int, ref: weakref.ref) -> None:
+        if self._entries.get(key, (None,))[0] is ref:
+            del self._entries[key]
+
+
+def current_tangents() -> Tangents | None:
+    """The tangents of the forward-mode pass running in this thread, or None."""
+    return _modes.tangents
+
+
+@contextlib.contextmanager
+def dual_level() -> Generator[Tangents, None, None]:
+    """Forward mode inside the block: tensors may carry tangents (func.make_dual),
+    and every op pushes them on to its output. One level at a time per thread."""
+    if _modes.tangents is not None:
+        raise RuntimeError("dual_level: forward mode is already on in this thread; "
+                           "nested forward-mode passes (a jvp inside a jvp) are not supported")
+    tangents = Tangents()
+    with _Switched("tangents", tangents):
+        yield tangents
+
+
+class ForwardContext:
+    """What a jvp rule sees: the op's input and output arrays and its params, the
+    fields of a Context, made for the one call and kept by nobody (forward mode
+    records no graph)."""
+
+    __slots__ = ("function", "inputs", "output", "params")
+
+    def __init__(self, function: type[Function], inputs: list[np.ndarray], output: np.ndarray,
+                 params: dict):
+        self.function = function
+        self.inputs = inputs
+        self.output = output
+        self.params = params
+
+    @property
+    def input_shapes(self) -> list[tuple[int, ...]]:
+        return [a.shape for a in self.inputs]
+
+
+def _apply_with_tangents(cls: type[Function], inputs: tuple[Tensor, ...], params: dict) -> Tensor:
+    """`Function.apply` in forward mode: the op as always, then its jvp rule gives the
+    output's tangent from the inputs' tangents (when any input has one)."""
+    tangents = _modes.tangents
+    with _Switched("tangents", None):
+        output = cls.apply(*inputs, **params)
+    input_tangents = [tangents.get(t) for t in inputs]
+    if output.data.dtype.kind == "f" and any(t is not None for t in input_tangents):
+        if cls.jvp is Function.jvp:
+            raise NotImplementedError(f"{cls.name} has no jvp rule, so forward mode cannot "
+                                      "go through it")
+        ctx = ForwardContext(cls, [t.data for t in inputs], output.data, params)
+        tangent = cls.jvp(ctx, *input_tangents)
+        if tangent is not None:
+            tangents.set(output, _checked_tangent(cls, np.asarray(tangent), output.data))
+    return output
+
+
+def _checked_tangent(cls: type[Function], tangent: np.ndarray, output: np.ndarray) -> np.ndarray:
+    """A tangent a jvp rule returned, broadcast to the output's shape (a rule may
+    leave that to the engine, e.g. the tangent of a bias alone) and cast to its dtype."""
+    if tangent.shape != output.shape:
+        try:
+            tangent = np.broadcast_to(tangent, output.shape)
+        except ValueError:
+            raise RuntimeError(f"{cls.name}.jvp returned a tangent of shape {tangent.shape} "
+                               f"for an output of shape {output.shape}") from None
+    if tangent.dtype != output.dtype:
+        tangent = tangent.astype(output.dtype)
+    return tangent

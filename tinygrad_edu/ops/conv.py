@@ -21,6 +21,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.movement import ScatterAdd
+from tinygrad_edu.ops.tangents import linear_jvp, product_rule, tangent_sum
 from tinygrad_edu.ops.tensor_or_array import apply_op, expand, unsqueeze, values
 
 Pair = tuple[int, int]
@@ -73,10 +74,12 @@ def _pad(x: np.ndarray, padding: Pair, value: float) -> np.ndarray:
 class Im2Col(Function):
     """y[n, (c, i, j), (r, s)] = x_pad[n, c, r·sh + i·dh, s·sw + j·dw]: every window of
     the zero-padded x as a column, (N, C, H, W) -> (N, C·kh·kw, oh·ow) (PyTorch's unfold);
-    dL/dx = col2im(g): each column added back where its window came from
+    dL/dx = col2im(g): each column added back where its window came from;
+    ẏ = im2col(ẋ) (linear)
     """
 
     name = "im2col"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x, kernel_size, stride, padding, dilation):
@@ -97,10 +100,11 @@ class Im2Col(Function):
 class Col2Im(Function):
     """y = zeros (N, C, H, W) with each column x[n, (c, i, j), (r, s)] added at
     [n, c, r·sh + i·dh - ph, s·sw + j·dw - pw] (PyTorch's fold; the adjoint of im2col);
-    dL/dx = im2col(g)
+    dL/dx = im2col(g);  ẏ = col2im(ẋ) (linear)
     """
 
     name = "col2im"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(cols, image_size, kernel_size, stride, padding, dilation):
@@ -153,7 +157,8 @@ class Conv2d(Function):
     input channels of its group). Computed as y = W · im2col(x) per group, so
     dL/dW = Σ_n g · im2col(x)ᵀ (x correlated with the upstream gradient),
     dL/dx = col2im(Wᵀ · g) (the columns' gradients scattered back),
-    dL/db = Σ_{n, r, s} g
+    dL/db = Σ_{n, r, s} g;
+    ẏ = conv2d(ẋ, W) + conv2d(x, Ẇ) + ḃ (the product rule: linear in x and in W)
     """
 
     name = "conv2d"
@@ -190,6 +195,11 @@ class Conv2d(Function):
         if bias:
             grads.append(grad.sum(axis=(0, 2, 3)) if need_bias[0] else None)
         return tuple(grads)
+
+    @staticmethod
+    def jvp(ctx, x_dot, weight_dot, *bias_dot):
+        bias = [b.reshape(-1, 1, 1) for b in bias_dot if b is not None]
+        return tangent_sum(product_rule(ctx, x_dot, weight_dot), *bias)
 
 
 def _grouped_weight(weight, groups: int):
@@ -262,7 +272,8 @@ def _first_maxima(x: np.ndarray, y: np.ndarray, kernel: Pair) -> np.ndarray:
 class MaxPool2d(Function):
     """y[n, c, r, s] = max over the window (i, j) of x_pad[n, c, r·sh + i·dh, s·sw + j·dw]
     (padding with -inf); dL/dx = g added at the element each maximum came from (the
-    first one in the window at a tie, as PyTorch), 0 elsewhere
+    first one in the window at a tie, as PyTorch), 0 elsewhere;
+    ẏ = ẋ at the element each maximum came from
     """
 
     name = "max_pool2d"
@@ -299,14 +310,23 @@ class MaxPool2d(Function):
                           index=(index.reshape(-1),))
         return spread.reshape(padded_shape)[:, :, ph:ph + h, pw:pw + w]
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        p = ctx.params
+        index = _argmax_positions(ctx.inputs[0], p["kernel_size"], p["stride"], p["padding"],
+                                  p["dilation"])
+        return _pad(x_dot, p["padding"], 0).reshape(-1)[index]
+
 
 class AvgPool2d(Function):
     """y[n, c, r, s] = (1 / kh·kw) Σ_{i, j} x_pad[n, c, r·sh + i, s·sw + j] (zero padding
     counted in the mean, PyTorch's default count_include_pad=True);
-    dL/dx = col2im(g / (kh·kw) copied to every element of its window)
+    dL/dx = col2im(g / (kh·kw) copied to every element of its window);
+    ẏ = avg_pool2d(ẋ) (linear)
     """
 
     name = "avg_pool2d"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x, kernel_size, stride, padding):

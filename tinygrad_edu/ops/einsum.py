@@ -13,6 +13,7 @@ import string
 import numpy as np
 
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.tangents import product_rule
 from tinygrad_edu.ops.tensor_or_array import apply_op, expand
 
 
@@ -64,10 +65,13 @@ def _expand_ellipsis(term: str, shape: tuple[int, ...], batch: str, equation: st
 class Einsum(Function):
     """y = einsum(equation, x₁, …, xₙ);  dL/dxₖ = einsum(g, the other operands -> the
     letters of xₖ), copied along the letters only xₖ has and summed over the axes
-    where xₖ has size 1 and the others more (broadcasting)
+    where xₖ has size 1 and the others more (broadcasting);
+    ẏ = Σₖ einsum(equation, x₁, …, ẋₖ, …, xₙ) (the product rule: einsum is linear
+    in each operand)
     """
 
     name = "einsum"
+    jvp = staticmethod(product_rule)
 
     @staticmethod
     def forward(*operands, equation):

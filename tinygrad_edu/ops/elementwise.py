@@ -4,6 +4,8 @@ and the engine sums each gradient back to its input's shape (broadcast.py).
 In the docstrings `g` is dL/dy, the gradient arriving at the output y, and each
 formula gives what the op passes on to its inputs. Products are elementwise.
 Each backward rule works on arrays and on Tensors alike (see tensor_or_array.py).
+A dot marks a tangent (forward mode): ẏ is what the jvp rule computes from the
+inputs' tangents ȧ, ḃ, ẋ (see tangents.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Context, Function, Gradient
 from tinygrad_edu.broadcast import broadcast_shape
+from tinygrad_edu.ops.tangents import linear_jvp, or_zeros, product_rule, tangent_sum
 from tinygrad_edu.ops.tensor_or_array import apply_op, log, values, where
 
 
@@ -26,10 +29,11 @@ def _broadcasting(op: str, ufunc, *arrays: np.ndarray) -> np.ndarray:
 
 
 class Add(Function):
-    """y = a + b;  dL/da = g,  dL/db = g"""
+    """y = a + b;  dL/da = g,  dL/db = g;  ẏ = ȧ + ḃ"""
 
     name = "add"
     broadcasts = True
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(a, b):
@@ -41,10 +45,11 @@ class Add(Function):
 
 
 class Sub(Function):
-    """y = a - b;  dL/da = g,  dL/db = -g"""
+    """y = a - b;  dL/da = g,  dL/db = -g;  ẏ = ȧ - ḃ"""
 
     name = "sub"
     broadcasts = True
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(a, b):
@@ -56,10 +61,11 @@ class Sub(Function):
 
 
 class Mul(Function):
-    """y = a * b;  dL/da = g * b,  dL/db = g * a"""
+    """y = a * b;  dL/da = g * b,  dL/db = g * a;  ẏ = ȧ b + a ḃ (the product rule)"""
 
     name = "mul"
     broadcasts = True
+    jvp = staticmethod(product_rule)
 
     @staticmethod
     def forward(a, b):
@@ -72,7 +78,7 @@ class Mul(Function):
 
 
 class Div(Function):
-    """y = a / b;  dL/da = g / b,  dL/db = -g * a / b² = -g * y / b"""
+    """y = a / b;  dL/da = g / b,  dL/db = -g * a / b² = -g * y / b;  ẏ = (ȧ - y ḃ) / b"""
 
     name = "div"
     broadcasts = True
@@ -86,11 +92,17 @@ class Div(Function):
         a, b = ctx.inputs
         return grad / b, -grad * ctx.output / b
 
+    @staticmethod
+    def jvp(ctx, a_dot, b_dot):
+        a, b = ctx.inputs
+        return (or_zeros(a_dot, a) - ctx.output * or_zeros(b_dot, b)) / b
+
 
 class Neg(Function):
-    """y = -x;  dL/dx = -g"""
+    """y = -x;  dL/dx = -g;  ẏ = -ẋ"""
 
     name = "neg"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x):
@@ -102,7 +114,8 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  dL/da = g * b * a ** (b - 1),  dL/db = g * y * ln(a)
+    """y = a ** b;  dL/da = g * b * a ** (b - 1),  dL/db = g * y * ln(a);
+    ẏ = ȧ b a ** (b - 1) + ḃ y ln(a)
 
     As in PyTorch, dL/da is 0 where b = 0 (a ** -1 would be inf at a = 0), and
     dL/db is 0 where a = 0 and b >= 0 (the limit of y ln a there). A negative
@@ -133,6 +146,20 @@ class Pow(Function):
                 grad_b = where(at_zero, 0.0, grad * ctx.output * log(a))
         return grad_a, grad_b
 
+    @staticmethod
+    def jvp(ctx, a_dot, b_dot):
+        """The two terms with the backward rule's zeros; a term is left out when its
+        input has no tangent, so a constant exponent never meets ln of a negative base."""
+        a, b = ctx.inputs
+        dot_a = dot_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a_dot is not None:
+                dot_a = np.where(b == 0, 0.0, a_dot * b * a ** (b - 1.0))
+            if b_dot is not None:
+                at_zero = (a == 0) & (b >= 0)
+                dot_b = np.where(at_zero, 0.0, b_dot * ctx.output * np.log(a))
+        return tangent_sum(dot_a, dot_b)
+
 
 def _integer_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a ** b for integers when some b < 0, as PyTorch computes it: 1 / a**|b| rounded
@@ -144,7 +171,7 @@ def _integer_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class Exp(Function):
-    """y = exp(x);  dL/dx = g * y"""
+    """y = exp(x);  dL/dx = g * y;  ẏ = y ẋ"""
 
     name = "exp"
 
@@ -156,9 +183,13 @@ class Exp(Function):
     def backward(ctx, grad):
         return grad * ctx.output
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return x_dot * ctx.output
+
 
 class Log(Function):
-    """y = ln(x);  dL/dx = g / x"""
+    """y = ln(x);  dL/dx = g / x;  ẏ = ẋ / x"""
 
     name = "log"
 
@@ -170,9 +201,13 @@ class Log(Function):
     def backward(ctx, grad):
         return grad / ctx.inputs[0]
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return x_dot / ctx.inputs[0]
+
 
 class Sqrt(Function):
-    """y = √x;  dL/dx = g / (2y)"""
+    """y = √x;  dL/dx = g / (2y);  ẏ = ẋ / (2y)"""
 
     name = "sqrt"
 
@@ -184,9 +219,13 @@ class Sqrt(Function):
     def backward(ctx, grad):
         return grad / (ctx.output * 2.0)
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return x_dot / (ctx.output * 2.0)
+
 
 class Abs(Function):
-    """y = |x|;  dL/dx = g * sign(x)  (0 at x = 0)"""
+    """y = |x|;  dL/dx = g * sign(x)  (0 at x = 0);  ẏ = sign(x) ẋ"""
 
     name = "abs"
 
@@ -198,9 +237,13 @@ class Abs(Function):
     def backward(ctx, grad):
         return grad * np.sign(values(ctx.inputs[0]))
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return x_dot * np.sign(ctx.inputs[0])
+
 
 class Relu(Function):
-    """y = max(x, 0);  dL/dx = g * [x > 0]"""
+    """y = max(x, 0);  dL/dx = g * [x > 0];  ẏ = [x > 0] ẋ"""
 
     name = "relu"
 
@@ -212,9 +255,13 @@ class Relu(Function):
     def backward(ctx, grad):
         return grad * (values(ctx.inputs[0]) > 0)
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return x_dot * (ctx.inputs[0] > 0)
+
 
 class Sigmoid(Function):
-    """y = 1 / (1 + exp(-x));  dL/dx = g * y * (1 - y)
+    """y = 1 / (1 + exp(-x));  dL/dx = g * y * (1 - y);  ẏ = y (1 - y) ẋ
 
     Computed as exp(-|x|) / (1 + exp(-|x|)) mirrored for x >= 0, so no exp
     overflows for large |x|.
@@ -232,10 +279,15 @@ class Sigmoid(Function):
         y = ctx.output
         return grad * y * (1.0 - y)
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        y = ctx.output
+        return x_dot * y * (1.0 - y)
+
 
 class Softplus(Function):
     """y = ln(1 + eˣ), computed as NumPy's logaddexp(0, x), which never overflows;
-    dL/dx = g * sigmoid(x)
+    dL/dx = g * sigmoid(x);  ẏ = sigmoid(x) ẋ
 
     One op rather than a composite, so its derivative is the sigmoid at every
     x (a composite of max and min would split its slope at x = 0 and lose the
@@ -252,9 +304,13 @@ class Softplus(Function):
     def backward(ctx, grad):
         return grad * apply_op(Sigmoid, ctx.inputs[0])
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return x_dot * Sigmoid.forward(ctx.inputs[0])
+
 
 class Tanh(Function):
-    """y = tanh(x);  dL/dx = g * (1 - y²)"""
+    """y = tanh(x);  dL/dx = g * (1 - y²);  ẏ = (1 - y²) ẋ"""
 
     name = "tanh"
 
@@ -267,6 +323,11 @@ class Tanh(Function):
         y = ctx.output
         return grad * (1.0 - y * y)
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        y = ctx.output
+        return x_dot * (1.0 - y * y)
+
 
 def _selection_grads(ctx: Context, grad: Gradient, a_wins: np.ndarray):
     """Where a wins, a gets the whole gradient; at a tie, a and b get half each."""
@@ -275,8 +336,18 @@ def _selection_grads(ctx: Context, grad: Gradient, a_wins: np.ndarray):
     return grad * weight_a, grad * (1.0 - weight_a)
 
 
+def _selection_jvp(ctx: Context, a_dot, b_dot, a_wins: np.ndarray) -> np.ndarray:
+    """ẏ = ȧ ∂y/∂a + ḃ ∂y/∂b, the slopes being the gradients for g = 1 (1 where a
+    wins, 1/2 each at a tie)."""
+    a, b = ctx.inputs
+    slope_a, slope_b = _selection_grads(ctx, 1.0, a_wins)
+    return or_zeros(a_dot, a) * slope_a + or_zeros(b_dot, b) * slope_b
+
+
 class Maximum(Function):
-    """y = max(a, b);  dL/da = g * [a > b],  dL/db = g * [a < b]  (g/2 each at a tie)"""
+    """y = max(a, b);  dL/da = g * [a > b],  dL/db = g * [a < b]  (g/2 each at a tie);
+    ẏ = ȧ [a > b] + ḃ [a < b]  ((ȧ + ḃ)/2 at a tie)
+    """
 
     name = "maximum"
     broadcasts = True
@@ -290,9 +361,16 @@ class Maximum(Function):
         a, b = ctx.inputs
         return _selection_grads(ctx, grad, a_wins=values(a) > values(b))
 
+    @staticmethod
+    def jvp(ctx, a_dot, b_dot):
+        a, b = ctx.inputs
+        return _selection_jvp(ctx, a_dot, b_dot, a_wins=a > b)
+
 
 class Minimum(Function):
-    """y = min(a, b);  dL/da = g * [a < b],  dL/db = g * [a > b]  (g/2 each at a tie)"""
+    """y = min(a, b);  dL/da = g * [a < b],  dL/db = g * [a > b]  (g/2 each at a tie);
+    ẏ = ȧ [a < b] + ḃ [a > b]  ((ȧ + ḃ)/2 at a tie)
+    """
 
     name = "minimum"
     broadcasts = True
@@ -306,11 +384,17 @@ class Minimum(Function):
         a, b = ctx.inputs
         return _selection_grads(ctx, grad, a_wins=values(a) < values(b))
 
+    @staticmethod
+    def jvp(ctx, a_dot, b_dot):
+        a, b = ctx.inputs
+        return _selection_jvp(ctx, a_dot, b_dot, a_wins=a < b)
+
 
 class Where(Function):
     """y = a where c else b;  dL/da = g where c else 0,  dL/db = 0 where c else g
 
-    The condition c is boolean and gets no gradient.
+    The condition c is boolean and gets no gradient, and has no tangent;
+    ẏ = ȧ where c else ḃ.
     """
 
     name = "where"
@@ -325,9 +409,16 @@ class Where(Function):
         condition = ctx.inputs[0]
         return None, where(condition, grad, 0.0), where(condition, 0.0, grad)
 
+    @staticmethod
+    def jvp(ctx, _, a_dot, b_dot):
+        condition, a, b = ctx.inputs
+        return Where.forward(condition, or_zeros(a_dot, a), or_zeros(b_dot, b))
+
 
 class Clip(Function):
-    """y = min(max(x, low), high);  dL/dx = g * [low <= x <= high]"""
+    """y = min(max(x, low), high);  dL/dx = g * [low <= x <= high];
+    ẏ = ẋ [low <= x <= high]  (where y = x)
+    """
 
     name = "clip"
 
@@ -346,11 +437,18 @@ class Clip(Function):
             inside &= x <= high
         return grad * inside
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return np.where(ctx.output == ctx.inputs[0], x_dot, 0.0)
+
 
 class Cast(Function):
-    """y = x converted to another dtype;  dL/dx = g converted back to x's dtype"""
+    """y = x converted to another dtype;  dL/dx = g converted back to x's dtype;
+    ẏ = ẋ converted to y's dtype
+    """
 
     name = "cast"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x, dtype):

@@ -14,6 +14,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.pad import Pad
+from tinygrad_edu.ops.tangents import linear_jvp
 from tinygrad_edu.ops.tensor_or_array import apply_op
 
 
@@ -48,10 +49,11 @@ def check_index(op: str, index: np.ndarray, shape: tuple[int, ...], axis: int,
 class Gather(Function):
     """y[..., i, ...] = x[..., index[..., i, ...], ...] along `axis` (torch.gather);
     dL/dx = scatter_add_along_axis(g): zeros of x's shape with g added at the index
-    (an element picked twice gets both gradients)
+    (an element picked twice gets both gradients);  ẏ = gather(ẋ) (linear)
     """
 
     name = "gather"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x, axis, index):
@@ -66,10 +68,11 @@ class Gather(Function):
 class ScatterAddAlongAxis(Function):
     """y = zeros(shape) with x[..., i, ...] added at [..., index[..., i, ...], ...] along
     `axis` (torch.zeros(shape).scatter_add_(axis, index, x));
-    dL/dx = gather(g) at the same index
+    dL/dx = gather(g) at the same index;  ẏ = scatter_add_along_axis(ẋ) (linear)
     """
 
     name = "scatter_add_along_axis"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x, shape, axis, index):

@@ -6,6 +6,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.broadcast import broadcast_shape, unbroadcast
+from tinygrad_edu.ops.tangents import product_rule, tangent_sum
 from tinygrad_edu.ops.tensor_or_array import unsqueeze
 
 
@@ -24,7 +25,8 @@ def _check_matmul_shapes(a: np.ndarray, b: np.ndarray) -> None:
 
 
 class MatMul(Function):
-    """y = a @ b;  dL/da = g @ bᵀ,  dL/db = aᵀ @ g  (ᵀ swaps the last two axes)
+    """y = a @ b;  dL/da = g @ bᵀ,  dL/db = aᵀ @ g  (ᵀ swaps the last two axes);
+    ẏ = ȧ @ b + a @ ḃ (the product rule)
 
     A 1-D `a` acts as a row (1, n) and a 1-D `b` as a column (n, 1); the added
     axis is removed from y, as in NumPy. Batch axes broadcast, and their
@@ -32,6 +34,7 @@ class MatMul(Function):
     """
 
     name = "matmul"
+    jvp = staticmethod(product_rule)
 
     @staticmethod
     def forward(a, b):
@@ -68,7 +71,8 @@ def _restore_shape(grad, shape):
 
 class Linear(Function):
     """y = x Wᵀ + b (the affine map of a dense layer; b optional);
-    dL/dx = g W,  dL/dW = gᵀ x,  dL/db = Σ g over the batch axes
+    dL/dx = g W,  dL/dW = gᵀ x,  dL/db = Σ g over the batch axes;
+    ẏ = ẋ Wᵀ + x Ẇᵀ + ḃ
 
     One op instead of transpose, matmul and add: the layer's forward is one
     step, and its weight gradient comes out in W's own (out, in) layout.
@@ -99,3 +103,7 @@ class Linear(Function):
         if bias:
             grads.append(rows_of_grad.sum(axis=0) if need_bias[0] else None)
         return tuple(grads)
+
+    @staticmethod
+    def jvp(ctx, x_dot, weight_dot, *bias_dot):
+        return tangent_sum(product_rule(ctx, x_dot, weight_dot), *bias_dot)

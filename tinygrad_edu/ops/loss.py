@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.tangents import linear_jvp, tangent_sum
 from tinygrad_edu.ops.tensor_or_array import log, values, where
 
 LOG_FLOOR = -100.0
@@ -33,7 +34,8 @@ large finite slope (which the sigmoid's zero slope then cancels) instead of 0/0.
 class BinaryCrossEntropy(Function):
     """yᵢ = -(tᵢ ln pᵢ + (1 - tᵢ) ln(1 - pᵢ)) for probabilities p and targets t (each
     log clamped at -100), elementwise;
-    dL/dp = g (p - t) / max(p (1 - p), 1e-12),  dL/dt = g (ln(1 - p) - ln p)
+    dL/dp = g (p - t) / max(p (1 - p), 1e-12),  dL/dt = g (ln(1 - p) - ln p);
+    ẏ = ṗ (p - t) / max(p (1 - p), 1e-12) + ṫ (ln(1 - p) - ln p)
     (dL/dt uses the logs unclamped, as PyTorch does: ±inf at p = 0 or 1)
     """
 
@@ -59,14 +61,29 @@ class BinaryCrossEntropy(Function):
                 grad_t = grad * (log(1.0 - p) - log(p))
         return grad_p, grad_t
 
+    @staticmethod
+    def jvp(ctx, p_dot, t_dot):
+        """The backward rule's slopes times the tangents, each term only for an input
+        with a tangent (ln 0 = -inf must not meet a zero tangent)."""
+        p, t = ctx.inputs
+        dot_p = dot_t = None
+        if p_dot is not None:
+            dot_p = p_dot * (p - t) / np.maximum(p * (1.0 - p), SLOPE_GUARD)
+        if t_dot is not None:
+            with np.errstate(divide="ignore"):
+                dot_t = t_dot * (np.log(1.0 - p) - np.log(p))
+        return tangent_sum(dot_p, dot_t)
+
 
 class NLLLoss(Function):
     """yᵢ = -x[i, tᵢ] for log-probabilities x (N, C) and class indices t (N,),
     reduced to y = Σᵢ yᵢ / N ("mean"), Σᵢ yᵢ ("sum") or kept as the vector y ("none");
-    dL/dx[i, j] = -wᵢ where j = tᵢ and 0 elsewhere,  wᵢ = g / N, g or gᵢ respectively
+    dL/dx[i, j] = -wᵢ where j = tᵢ and 0 elsewhere,  wᵢ = g / N, g or gᵢ respectively;
+    ẏ = nll_loss(ẋ) (the op is linear in x)
     """
 
     name = "nll_loss"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x, target, reduction):

@@ -3,6 +3,8 @@
 Their derivatives move the gradient back: reshape undoes reshape, transpose
 undoes transpose, expand is undone by summing, and indexing is undone by
 scattering the gradient into zeros (`scatter_add`, the adjoint of `getitem`).
+Every one of them is linear, so in forward mode each moves the tangents just as
+it moves the values: ẏ = op(ẋ) (`linear_jvp`).
 """
 
 from __future__ import annotations
@@ -14,14 +16,18 @@ import numpy as np
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.broadcast import unbroadcast
 from tinygrad_edu.ops.reduce import normalize_axes
+from tinygrad_edu.ops.tangents import linear_jvp
 from tinygrad_edu.ops.tensor_or_array import apply_op
 from tinygrad_edu.tensor import Tensor
 
 
 class Reshape(Function):
-    """y = x with a new shape (same elements, same order);  dL/dx = g reshaped to x's shape"""
+    """y = x with a new shape (same elements, same order);  dL/dx = g reshaped to x's shape;
+    ẏ = ẋ reshaped
+    """
 
     name = "reshape"
+    jvp = staticmethod(linear_jvp)
     returns_view = True
 
     @staticmethod
@@ -40,9 +46,12 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    """y = x with its axes permuted;  dL/dx = g permuted back (by the inverse permutation)"""
+    """y = x with its axes permuted;  dL/dx = g permuted back (by the inverse permutation);
+    ẏ = ẋ permuted
+    """
 
     name = "transpose"
+    jvp = staticmethod(linear_jvp)
     returns_view = True
 
     @staticmethod
@@ -74,9 +83,10 @@ def expanded_shape(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int
 
 
 class Clone(Function):
-    """y = a copy of x in its own memory;  dL/dx = g"""
+    """y = a copy of x in its own memory;  dL/dx = g;  ẏ = ẋ"""
 
     name = "clone"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x):
@@ -88,9 +98,12 @@ class Clone(Function):
 
 
 class Expand(Function):
-    """y = x broadcast to a larger shape;  dL/dx = g summed over the copied axes"""
+    """y = x broadcast to a larger shape;  dL/dx = g summed over the copied axes;
+    ẏ = ẋ broadcast
+    """
 
     name = "expand"
+    jvp = staticmethod(linear_jvp)
     returns_view = True
 
     @staticmethod
@@ -121,10 +134,12 @@ def _has_integer_array(index: Any) -> bool:
 
 class GetItem(Function):
     """y = x[index] (slices, integers, integer arrays, boolean masks);
-    dL/dx = zeros of x's shape with g added at `index` (repeated indices add up)
+    dL/dx = zeros of x's shape with g added at `index` (repeated indices add up);
+    ẏ = ẋ[index]
     """
 
     name = "getitem"
+    jvp = staticmethod(linear_jvp)
     returns_view = True  # a slice is a view (an integer-array index copies)
 
     @staticmethod
@@ -140,9 +155,12 @@ class GetItem(Function):
 
 
 class ScatterAdd(Function):
-    """y = zeros(shape) with x added at `index` (the adjoint of getitem);  dL/dx = g[index]"""
+    """y = zeros(shape) with x added at `index` (the adjoint of getitem);  dL/dx = g[index];
+    ẏ = zeros(shape) with ẋ added at `index`
+    """
 
     name = "scatter_add"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x, shape, index):
@@ -159,9 +177,12 @@ class ScatterAdd(Function):
 
 
 class Concatenate(Function):
-    """y = [x₁, x₂, …] joined along an axis;  dL/dxᵢ = the slice of g where xᵢ went"""
+    """y = [x₁, x₂, …] joined along an axis;  dL/dxᵢ = the slice of g where xᵢ went;
+    ẏ = [ẋ₁, ẋ₂, …] joined (zeros for an input without a tangent)
+    """
 
     name = "concatenate"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(*xs, axis):

@@ -14,7 +14,8 @@ from tinygrad_edu.autograd import Function
 
 class Pad(Function):
     """y = x surrounded by `value`: widths[a] = (before, after) elements on axis a;
-    dL/dx = g with the border cut off: g[before:before + n] on every axis
+    dL/dx = g with the border cut off: g[before:before + n] on every axis;
+    ẏ = ẋ surrounded by 0 (the border is a constant)
     """
 
     name = "pad"
@@ -28,3 +29,7 @@ class Pad(Function):
         shape = ctx.input_shapes[0]
         return grad[tuple(slice(before, before + n)
                           for (before, _), n in zip(ctx.params["widths"], shape))]
+
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return Pad.forward(x_dot, ctx.params["widths"], value=0)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.ops.reduce import expand_back, kept_shape
+from tinygrad_edu.ops.reduce import expand_back, kept_shape, reduction_jvp
 from tinygrad_edu.ops.tensor_or_array import apply_op, values, where
 
 
 class Prod(Function):
     """y = Πᵢ xᵢ over the axes;  dL/dxᵢ = g · Π_{j ≠ i} xⱼ, which is g · y / xᵢ when no
     element of the slice is 0; with one zero, the product of the others at the zero
-    and 0 elsewhere; with two or more zeros, 0 everywhere
+    and 0 elsewhere; with two or more zeros, 0 everywhere;
+    ẏ = Σᵢ (Π_{j ≠ i} xⱼ) ẋᵢ (those same slopes times the tangents)
 
     Written with ops (div, where, prod), so it has second derivatives; at an exact
     zero the second derivative between that zero and the other elements is taken
@@ -20,6 +21,7 @@ class Prod(Function):
     """
 
     name = "prod"
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(x, axis, keepdims):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu.autograd import Context, Function, Gradient
+from tinygrad_edu.autograd import Context, ForwardContext, Function, Gradient
+from tinygrad_edu.ops.tangents import linear_jvp
 from tinygrad_edu.ops.tensor_or_array import expand, values
 
 
@@ -47,10 +48,19 @@ def expand_back(ctx: Context, grad: Gradient) -> Gradient:
     return expand(grad, shape)
 
 
+def reduction_jvp(ctx: ForwardContext, x_dot: np.ndarray) -> np.ndarray:
+    """ẏ = Σ_axis (∂y/∂xᵢ) ẋᵢ for a reduction. Each xᵢ feeds one yⱼ, so the slopes
+    ∂y/∂xᵢ are exactly what the op's backward rule passes back for g = 1 (ties
+    and zeros are handled there, once)."""
+    slopes = ctx.function.backward(ctx, np.ones(ctx.output.shape, ctx.output.dtype))
+    return (slopes * x_dot).sum(axis=ctx.params["axis"], keepdims=ctx.params["keepdims"])
+
+
 class Sum(Function):
-    """y = Σ_axis x;  dL/dx = g copied along the summed axes"""
+    """y = Σ_axis x;  dL/dx = g copied along the summed axes;  ẏ = Σ_axis ẋ"""
 
     name = "sum"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x, axis, keepdims):
@@ -84,7 +94,9 @@ def _extreme_backward(ctx: Context, grad: Gradient) -> Gradient:
 
 
 class Max(Function):
-    """y = max_axis x;  dL/dx = g at the maximum, 0 elsewhere (g/k each for k ties)"""
+    """y = max_axis x;  dL/dx = g at the maximum, 0 elsewhere (g/k each for k ties);
+    ẏ = ẋ at the maximum (the mean of ẋ over k ties)
+    """
 
     name = "max"
 
@@ -93,10 +105,13 @@ class Max(Function):
         return _extreme("max", np.maximum, x, axis, keepdims)
 
     backward = staticmethod(_extreme_backward)
+    jvp = staticmethod(reduction_jvp)
 
 
 class Min(Function):
-    """y = min_axis x;  dL/dx = g at the minimum, 0 elsewhere (g/k each for k ties)"""
+    """y = min_axis x;  dL/dx = g at the minimum, 0 elsewhere (g/k each for k ties);
+    ẏ = ẋ at the minimum (the mean of ẋ over k ties)
+    """
 
     name = "min"
 
@@ -105,3 +120,4 @@ class Min(Function):
         return _extreme("min", np.minimum, x, axis, keepdims)
 
     backward = staticmethod(_extreme_backward)
+    jvp = staticmethod(reduction_jvp)

@@ -7,6 +7,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.elementwise import _broadcasting
+from tinygrad_edu.ops.tangents import or_zeros
 from tinygrad_edu.ops.tensor_or_array import values
 
 
@@ -17,7 +18,9 @@ def check_integer_divisor(op: str, b: np.ndarray) -> None:
 
 
 class Sign(Function):
-    """y = sign x (-1, 0 or 1);  dL/dx = 0 (the slope of a step, as PyTorch gives)"""
+    """y = sign x (-1, 0 or 1);  dL/dx = 0 (the slope of a step, as PyTorch gives);
+    ẏ = 0: the jvp returns None, so y has no tangent (a constant to forward mode)
+    """
 
     name = "sign"
 
@@ -29,10 +32,14 @@ class Sign(Function):
     def backward(ctx, grad):
         return grad * 0.0
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return None  # a step's slope is 0 wherever it is defined
+
 
 class Remainder(Function):
     """y = a - b ⌊a / b⌋ (the sign of b, as Python's % and torch.remainder);
-    dL/da = g,  dL/db = -g ⌊a / b⌋
+    dL/da = g,  dL/db = -g ⌊a / b⌋;  ẏ = ȧ - ḃ ⌊a / b⌋
     """
 
     name = "remainder"
@@ -47,3 +54,8 @@ class Remainder(Function):
     def backward(ctx, grad):
         a, b = ctx.inputs
         return grad, -grad * np.floor_divide(values(a), values(b))
+
+    @staticmethod
+    def jvp(ctx, a_dot, b_dot):
+        a, b = ctx.inputs
+        return or_zeros(a_dot, a) - or_zeros(b_dot, b) * np.floor_divide(a, b)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.tangents import linear_jvp
 from tinygrad_edu.ops.tensor_or_array import apply_op
 
 
@@ -16,10 +17,11 @@ def reverse(x, axis: int):
 
 class Cumsum(Function):
     """yᵢ = Σ_{j ≤ i} xⱼ along `axis`;  dL/dxⱼ = Σ_{i ≥ j} gᵢ (the running sum of g
-    taken from the other end: reverse, cumsum, reverse)
+    taken from the other end: reverse, cumsum, reverse);  ẏ = cumsum(ẋ) (linear)
     """
 
     name = "cumsum"
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(x, axis):

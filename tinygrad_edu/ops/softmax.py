@@ -15,7 +15,8 @@ from tinygrad_edu.ops.tensor_or_array import exp
 
 class LogSoftmax(Function):
     """y = x - log Σ_axis exp(x), computed as (x - m) - log Σ exp(x - m) with m = max(x);
-    dL/dx = g - softmax(x) * Σ_axis g,  where softmax(x) = exp(y)
+    dL/dx = g - softmax(x) * Σ_axis g,  where softmax(x) = exp(y);
+    ẏ = ẋ - Σ_axis softmax(x) ẋ
     """
 
     name = "log_softmax"
@@ -30,3 +31,8 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         axis = ctx.params["axis"]
         return grad - exp(ctx.output) * grad.sum(axis=axis, keepdims=True)
+
+    @staticmethod
+    def jvp(ctx, x_dot):
+        mean_dot = (np.exp(ctx.output) * x_dot).sum(axis=ctx.params["axis"], keepdims=True)
+        return x_dot - mean_dot

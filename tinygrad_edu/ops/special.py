@@ -20,7 +20,7 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 class Erf(Function):
-    """y = erf x = (2/√π) ∫₀ˣ e^(-t²) dt;  dL/dx = g (2/√π) e^(-x²)"""
+    """y = erf x = (2/√π) ∫₀ˣ e^(-t²) dt;  dL/dx = g (2/√π) e^(-x²);  ẏ = (2/√π) e^(-x²) ẋ"""
 
     name = "erf"
 
@@ -32,3 +32,8 @@ class Erf(Function):
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return grad * exp(-(x * x)) * TWO_OVER_SQRT_PI
+
+    @staticmethod
+    def jvp(ctx, x_dot):
+        x = ctx.inputs[0]
+        return x_dot * np.exp(-(x * x)) * TWO_OVER_SQRT_PI

@@ -9,7 +9,7 @@ from tinygrad_edu.ops.tensor_or_array import apply_op
 
 
 class Sin(Function):
-    """y = sin x;  dL/dx = g cos x"""
+    """y = sin x;  dL/dx = g cos x;  ẏ = cos x ẋ"""
 
     name = "sin"
 
@@ -21,9 +21,13 @@ class Sin(Function):
     def backward(ctx, grad):
         return grad * apply_op(Cos, ctx.inputs[0])
 
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return x_dot * np.cos(ctx.inputs[0])
+
 
 class Cos(Function):
-    """y = cos x;  dL/dx = -g sin x"""
+    """y = cos x;  dL/dx = -g sin x;  ẏ = -sin x ẋ"""
 
     name = "cos"
 
@@ -34,3 +38,7 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, grad):
         return -grad * apply_op(Sin, ctx.inputs[0])
+
+    @staticmethod
+    def jvp(ctx, x_dot):
+        return -x_dot * np.sin(ctx.inputs[0])
