@@ -75,13 +75,13 @@ class KernelColumns:
     def __call__(self, j: int) -> np.ndarray:
         if self.matrix is not None:
             row = self.matrix[j]  # row j is column j, and contiguous
-            return row if self.copies == 1 else np.tile(row, self.copies)
+            return row if self.copies == 1 else np.concatenate((row,) * self.copies)
         if j in self.cache:
             self.cache.move_to_end(j)
             return self.cache[j]
         if len(self.cache) >= self.capacity:
             self.cache.popitem(last=False)  # drop the least recently used column
-        column = self.cache[j] = np.tile(self.kernel.column(j), self.copies)
+        column = self.cache[j] = np.concatenate((self.kernel.column(j),) * self.copies)
         return column
 
 

@@ -172,18 +172,28 @@ class Kernel:
                 K **= self.degree
             return K
         rows = self.reference.rows
-        centred = rows if A is self.B else self.reference.centred(A)
-        K = centred @ rows.T  # A is B: the same array on both sides, a symmetric product
-        K *= -2.0
-        K += self.reference.norms
-        K += squared_norms(centred)[:, None]  # now ‖a - b‖², up to rounding
-        np.maximum(K, 0.0, out=K)  # rounding can go below 0
-        K *= -self.gamma
-        return np.exp(K, out=K)
+        if A is self.B:  # the same array on both sides: a symmetric product
+            return self._rbf(rows @ rows.T, self.reference.norms[:, None])
+        centred = self.reference.centred(A)
+        return self._rbf(centred @ rows.T, squared_norms(centred)[:, None])
 
     def column(self, j: int) -> np.ndarray:
         """k(b_t, b_j) for every row b_t of B: column j of the kernel of B with itself."""
-        return self(self.B[j:j + 1])[0]
+        if self.kernel != "rbf":
+            return self(self.B[j:j + 1])[0]
+        rows = self.reference.rows
+        return self._rbf(rows @ rows[j], self.reference.norms[j])
+
+    def _rbf(self, products: np.ndarray, a_norms: np.ndarray | float) -> np.ndarray:
+        """exp(-γ ‖a - b‖²) from the products a·b of centred rows and the norms ‖a‖², as
+        ‖a - b‖² = ‖a‖² + ‖b‖² - 2 a·b, overwriting `products`."""
+        K = products
+        K *= -2.0
+        K += self.reference.norms
+        K += a_norms
+        np.maximum(K, 0.0, out=K)  # rounding can go below 0
+        K *= -self.gamma
+        return np.exp(K, out=K)
 
     def diagonal(self) -> np.ndarray:
         """k(b, b) for every row of B: 1 (rbf), ‖b‖² (linear), (γ‖b‖² + coef0)^degree (poly)."""
