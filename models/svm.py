@@ -46,6 +46,7 @@ plus the summed pair scores squashed into (-1/3, 1/3).
 from __future__ import annotations
 
 import warnings
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -161,7 +162,12 @@ class Kernel:
 
     def __init__(self, B: np.ndarray, kernel: str, gamma: float, degree: int, coef0: float):
         self.B, self.kernel, self.gamma, self.degree, self.coef0 = B, kernel, gamma, degree, coef0
-        self.reference = ReferenceRows(B) if kernel == "rbf" else None
+
+    @cached_property
+    def reference(self) -> ReferenceRows:
+        """B centred on its mean, with its squared norms (rbf; made when first needed, so a
+        kernel whose matrix the caller already has costs nothing)."""
+        return ReferenceRows(self.B)
 
     def __call__(self, A: np.ndarray) -> np.ndarray:
         if self.kernel != "rbf":
