@@ -63,9 +63,11 @@ class KernelColumns:
     """
 
     def __init__(self, kernel, n_rows: int, cache_size: float, copies: int = 1,
-                 matrix: np.ndarray | None = None):
-        """`matrix`: the whole K, when the caller has it (or a block of a larger one)."""
-        self.kernel, self.copies = kernel, copies
+                 matrix: np.ndarray | None = None, rows: np.ndarray | None = None):
+        """`matrix`: the whole K, when the caller has it; or a larger kernel matrix that
+        holds the problem's `rows` (SVC's pairs of classes), whose column j is then
+        matrix[rows[j], rows], read when asked for instead of copying the block."""
+        self.kernel, self.copies, self.rows = kernel, copies, rows
         self.capacity = max(2, int(cache_size * 2**20 // (8 * copies * n_rows)))
         if matrix is None and 8 * n_rows**2 <= cache_size * 2**20:
             matrix = kernel(kernel.B)  # it fits: one matrix product instead of n small ones
@@ -73,8 +75,8 @@ class KernelColumns:
         self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
 
     def __call__(self, j: int) -> np.ndarray:
-        if self.matrix is not None:
-            row = self.matrix[j]  # row j is column j, and contiguous
+        if self.matrix is not None:  # row j of the symmetric K is column j
+            row = self.matrix[j] if self.rows is None else self.matrix[self.rows[j], self.rows]
             return row if self.copies == 1 else np.concatenate((row,) * self.copies)
         if j in self.cache:
             self.cache.move_to_end(j)

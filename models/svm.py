@@ -311,7 +311,7 @@ class SVC(ClassifierMixin, KernelMachine):
             signs = np.where(codes[rows] == b, 1.0, -1.0)
             kernel = self._kernel(X[rows])
             columns = KernelColumns(kernel, len(rows), self.cache_size,
-                                    matrix=None if full is None else full[np.ix_(rows, rows)])
+                                    matrix=full, rows=None if full is None else rows)
             alpha, rho, n_iter[m] = self._solve(columns, kernel.diagonal(), signs,
                                                 -np.ones(len(rows)))
             coef[rows, m] = signs * alpha
