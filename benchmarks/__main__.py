@@ -15,6 +15,7 @@ import argparse
 import importlib
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -68,7 +69,7 @@ def command_line(argv: list[str]) -> str:
     python = os.path.relpath(python) if python.startswith(os.getcwd() + os.sep) else "python"
     data = os.environ.get("TINYGRAD_EDU_DATA")
     environment = ["TINYGRAD_EDU_DATA=/path/to/datasets"] if data else []
-    return " ".join([*environment, python, "-m", "benchmarks", *argv])
+    return " ".join([*environment, python, "-m", "benchmarks", *map(shlex.quote, argv)])
 
 
 def main(argv: list[str] | None = None) -> int:
