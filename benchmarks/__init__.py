@@ -1,7 +1,8 @@
-"""Speed and memory of tinygrad_edu against hand-written NumPy and PyTorch (issue 8).
+"""Speed and memory of tinygrad_edu against hand-written NumPy and PyTorch (issue 8), and of
+its models against scikit-learn's (issue 19).
 
 Run everything with `make bench` or `python -m benchmarks` (see `--help`); the
-results table goes into docs/performance.md. Each benchmark is one module with a
+results tables go into docs/performance.md. Each benchmark is one module with a
 `run(settings) -> Report` function:
 
     mlp_epoch       one MNIST-sized training epoch: tinygrad_edu vs NumPy vs PyTorch
