@@ -1,7 +1,8 @@
-"""Speed and memory of tinygrad_edu against hand-written NumPy and PyTorch (issue 8).
+"""Speed and memory of tinygrad_edu against hand-written NumPy and PyTorch (issue 8), and of
+its models against scikit-learn's (issue 19).
 
 Run everything with `make bench` or `python -m benchmarks` (see `--help`); the
-results table goes into docs/performance.md. Each benchmark is one module with a
+results tables go into docs/performance.md. Each benchmark is one module with a
 `run(settings) -> Report` function:
 
     mlp_epoch       one MNIST-sized training epoch: tinygrad_edu vs NumPy vs PyTorch
@@ -10,6 +11,7 @@ results table goes into docs/performance.md. Each benchmark is one module with a
     memory          peak RSS of the MLP epoch, each contender in a fresh process
     deep_graph      forward and backward through a 100,000-op chain
     gradcheck_cost  full vs fast-mode gradcheck on a ~10,000-parameter MLP
+    models          fifteen models against scikit-learn's, fit + predict (its own section)
 
 Shared pieces: `timing` (clock, alternated rounds, medians, RSS), `report`
 (table rows and the docs section), `threads` (BLAS and PyTorch thread counts),
@@ -28,11 +30,13 @@ from dataclasses import dataclass
 class Settings:
     """How big and how often: `quick` shrinks every problem to a smoke test;
     `rounds` (when given) overrides each benchmark's number of alternated rounds;
-    `threads` (when given) is the thread count of NumPy's BLAS and of PyTorch."""
+    `threads` (when given) is the thread count of NumPy's BLAS and of PyTorch;
+    `models` (when given) keeps only the model rows whose names contain one of them."""
 
     quick: bool = False
     rounds: int | None = None
     threads: int | None = None
+    models: tuple[str, ...] = ()
 
     def rounds_or(self, default: int) -> int:
         if self.rounds is not None:

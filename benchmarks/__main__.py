@@ -1,9 +1,12 @@
-"""The runner: `python -m benchmarks [--quick] [--only NAME] [--doc PATH] [--json PATH]`.
+"""The runner: `python -m benchmarks [--quick] [--only NAME] [--model NAME] [--doc PATH]
+[--json PATH]`.
 
-Runs the benchmarks, prints one table, and writes it into docs/performance.md
-between the core-benchmarks markers. Only a complete, full-size run writes the
-real docs by default; a `--quick` or `--only` run writes a document only when
-`--doc` names one (so a smoke test never replaces the real numbers).
+Runs the benchmarks, prints their tables, and writes them into docs/performance.md:
+the core benchmarks' table between the core-benchmarks markers, and the models
+against scikit-learn in a section of their own. A section goes into the real docs
+only when the run was full-size and complete for it (every core benchmark; every
+model row); otherwise a document is written only when `--doc` names one (so a
+smoke test never replaces the real numbers).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import argparse
 import importlib
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -20,8 +24,10 @@ from pathlib import Path
 from benchmarks import Settings, threads
 from benchmarks.report import Report, render_section, text_table, write_section
 
-NAMES = ["mlp_epoch", "lenet_epoch", "op_overhead", "memory", "deep_graph", "gradcheck_cost"]
-"""The benchmark modules, in the order they run and appear in the table."""
+CORE = ["mlp_epoch", "lenet_epoch", "op_overhead", "memory", "deep_graph", "gradcheck_cost"]
+"""The benchmark modules of the core table, in the order they run and appear in it."""
+NAMES = [*CORE, "models"]
+"""Every benchmark module; `models` writes a section of its own."""
 
 
 def load_benchmarks() -> dict[str, Callable[[Settings], Report]]:
@@ -38,6 +44,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="tiny sizes and one round: a smoke test, not a measurement")
     parser.add_argument("--only", action="append", choices=NAMES, metavar="NAME",
                         help=f"run only this benchmark (repeatable): {', '.join(NAMES)}")
+    parser.add_argument("--model", action="append", default=[], metavar="NAME",
+                        help="models benchmark: run only the rows whose model name contains "
+                             "NAME (repeatable, case-insensitive), e.g. --model SVC --model SVR")
     parser.add_argument("--rounds", type=int, default=None,
                         help="alternated rounds per benchmark (default: each benchmark's own)")
     parser.add_argument("--threads", type=int, default=None,
@@ -60,13 +69,14 @@ def command_line(argv: list[str]) -> str:
     python = os.path.relpath(python) if python.startswith(os.getcwd() + os.sep) else "python"
     data = os.environ.get("TINYGRAD_EDU_DATA")
     environment = ["TINYGRAD_EDU_DATA=/path/to/datasets"] if data else []
-    return " ".join([*environment, python, "-m", "benchmarks", *argv])
+    return " ".join([*environment, python, "-m", "benchmarks", *map(shlex.quote, argv)])
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    settings = Settings(quick=args.quick, rounds=args.rounds, threads=args.threads)
+    settings = Settings(quick=args.quick, rounds=args.rounds, threads=args.threads,
+                        models=tuple(args.model))
     threads.limit_blas_threads(args.threads)
     runners = load_benchmarks()
     names = [name for name in NAMES if not args.only or name in args.only]
@@ -80,26 +90,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name} took {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
 
     rows = [row for report in reports.values() for row in report.rows]
-    notes = [note for report in reports.values() for note in report.notes]
-    notes.append(f"The machine has {os.cpu_count()} cores shared with other work, so timings "
-                 "are noisy: "
-                 "contenders run alternated in one process and medians are reported; compare "
-                 "ratios more than absolute seconds, and re-run before drawing conclusions. "
-                 "With the default threads, OpenBLAS threads that spin-wait for a busy core can "
-                 "make every matmul several times slower; `--threads 1` gives steadier numbers "
-                 "for before/after comparisons.")
+    machine = (f"The machine has {os.cpu_count()} cores shared with other work, so timings "
+               "are noisy: "
+               "contenders run alternated in one process and medians are reported; compare "
+               "ratios more than absolute seconds, and re-run before drawing conclusions. "
+               "With the default threads, OpenBLAS threads that spin-wait for a busy core can "
+               "make every matmul several times slower; `--threads 1` gives steadier numbers "
+               "for before/after comparisons.")
+    own = {name: report for name, report in reports.items() if report.section is not None}
+    core_notes = [note for name, report in reports.items() if name not in own
+                  for note in report.notes] + [machine]
     print(thread_counts)
-    print(text_table(rows))
-    print()
-    print("\n".join(f"- {note}" for note in notes))
+    if len(own) < len(reports):
+        print(text_table(rows))
+        print()
+        print("\n".join(f"- {note}" for note in core_notes))
+    for report in own.values():
+        print()
+        print(text_table([], report.section.header, report.section.cells))
+        print("\n".join(f"- {line}" for line in report.section.summary + report.notes))
 
-    doc = args.doc
-    if doc is None and not args.quick and not args.only:
-        doc = DEFAULT_DOC
-    if doc is not None:
-        write_section(doc, render_section(rows, notes, command_line(argv), args.quick,
-                                          thread_counts))
-        print(f"\nwrote the core-benchmarks section of {doc}", file=sys.stderr)
+    sections = []
+    if len(own) < len(reports):
+        complete = not args.only or set(CORE) <= set(args.only)
+        sections.append(("core-benchmarks", complete,
+                         render_section(rows, core_notes, command_line(argv), args.quick,
+                                        thread_counts)))
+    for name, report in own.items():
+        sections.append((name, not args.model, render_section(
+            [], [*report.notes, machine], command_line(argv), args.quick, thread_counts,
+            report.section)))
+    for name, complete, text in sections:
+        doc = args.doc or (DEFAULT_DOC if complete and not args.quick else None)
+        if doc is not None:
+            write_section(doc, text)
+            print(f"\nwrote the {name} section of {doc}", file=sys.stderr)
     if args.json is not None:
         args.json.write_text(json.dumps({name: r.raw for name, r in reports.items()}, indent=2))
     return 0

@@ -4,7 +4,9 @@ A benchmark returns a `Report`: table rows (a measurement, the goal from
 issue 8 when there is one, and whether it is met) and free-text notes (data
 source, thread counts, the losses it compared). The runner joins the reports
 into one Markdown table and puts it in docs/performance.md between two
-markers, leaving every other section of that file as it was.
+markers, leaving every other section of that file as it was. A benchmark whose
+table has other columns (the models against scikit-learn) brings its own
+`Section`, which goes between markers of its own.
 """
 
 from __future__ import annotations
@@ -40,28 +42,46 @@ class Row:
 
 
 @dataclass
+class Section:
+    """A table of a benchmark's own, written into a section of its own of the docs:
+    `header` and `cells` are the table, `summary` lines go under it."""
+
+    title: str
+    markers: tuple[str, str]
+    header: list[str]
+    cells: list[list[str]]
+    summary: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Report:
-    """Everything one benchmark has to say: its rows, its notes, raw numbers for --json."""
+    """Everything one benchmark has to say: its rows, its notes, raw numbers for --json,
+    and its own `section` when its table does not fit the common one."""
 
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     raw: dict = field(default_factory=dict)
+    section: Section | None = None
 
 
 HEADER = ["benchmark", "measurement", "value", "goal (issue 8)", "met"]
 
 
-def markdown_table(rows: list[Row]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+def markdown_table(rows: list[Row], header: list[str] = HEADER,
+                   cells: list[list[str]] | None = None) -> str:
+    """The rows as a Markdown table (or any `cells` under any `header`)."""
+    cells = [row.cells() for row in rows] if cells is None else cells
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(line) + " |" for line in cells]
     return "\n".join(lines)
 
 
-def text_table(rows: list[Row]) -> str:
+def text_table(rows: list[Row], header: list[str] = HEADER,
+               cells: list[list[str]] | None = None) -> str:
     """The same table for the terminal: aligned columns, no Markdown pipes."""
-    table = [HEADER, *(row.cells() for row in rows)]
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(HEADER))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(cells, widths)) for cells in table]
+    table = [header, *([row.cells() for row in rows] if cells is None else cells)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -93,7 +113,7 @@ def machine_description() -> list[str]:
     return [
         f"nproc: {os.cpu_count()}; CPU: {cpu_model()}",
         f"Python {platform.python_version()}; numpy {package_version('numpy')}; "
-        f"torch {package_version('torch')}",
+        f"torch {package_version('torch')}; scikit-learn {package_version('scikit-learn')}",
     ]
 
 
@@ -101,13 +121,18 @@ def machine_description() -> list[str]:
 
 
 def render_section(rows: list[Row], notes: list[str], command: str, quick: bool,
-                   threads: str) -> str:
+                   threads: str, own: Section | None = None) -> str:
     """The Markdown that goes between the markers; `threads` says how many threads the
-    math libraries had (see benchmarks.threads)."""
+    math libraries had (see benchmarks.threads). With `own`, that section's table and
+    markers instead of the core benchmarks' (`rows` is then unused)."""
     today = datetime.date.today().isoformat()
+    start, end = (START_MARKER, END_MARKER) if own is None else own.markers
+    table = (markdown_table(rows) if own is None
+             else markdown_table([], own.header, own.cells))
+    summary = [] if own is None else [*(f"- {line}" for line in own.summary), ""]
     lines = [
-        START_MARKER,
-        "## Core benchmarks",
+        start,
+        f"## {'Core benchmarks' if own is None else own.title}",
         "",
         "Written by `benchmarks/` (do not edit by hand between the markers; re-run instead).",
         "",
@@ -117,23 +142,27 @@ def render_section(rows: list[Row], notes: list[str], command: str, quick: bool,
         *(f"- {line}" for line in machine_description()),
         f"- {threads}",
         "",
-        markdown_table(rows),
+        table,
         "",
+        *summary,
         "Notes:",
         "",
         *(f"- {note}" for note in notes),
-        END_MARKER,
+        end,
     ]
     return "\n".join(lines)
 
 
 def write_section(doc: Path, section: str) -> None:
-    """Put `section` between the markers in `doc`, creating the file or markers if absent.
+    """Put `section` between its markers in `doc` (its first and its last line), creating
+    the file or appending the section if absent.
 
     Everything outside the markers is kept byte for byte.
     """
     text = doc.read_text() if doc.exists() else "# Performance\n"
-    pattern = re.compile(re.escape(START_MARKER) + ".*?" + re.escape(END_MARKER), re.DOTALL)
+    lines = section.splitlines()
+    start, end = lines[0], lines[-1]
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: section, text, count=1)
     else:

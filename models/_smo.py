@@ -27,7 +27,8 @@ conditions hold) exactly when m ≤ M. So:
     j = argmin over t ∈ I_low with -y_t G_t < m of  -b_it² / a_it   (the largest decrease of f),
 
 and stop when m - M < tol (scikit-learn's and libsvm's `tol`, 1e-3 by default).
-a_it ≤ 0 (a kernel that is not positive definite) is replaced by τ = 1e-12, as in libsvm.
+a_it ≤ 0 (a kernel that is not positive definite) is replaced by τ = 1e-12, as in libsvm
+(here any a_it below τ: the same choice, as no pair with 0 < a_it < τ occurs in practice).
 
 **The bias** b = -ρ: on a free variable (0 < α_t < C) the KKT conditions give
 y_t G_t = ρ exactly, so ρ is their average; with none free, the middle of the
@@ -56,31 +57,33 @@ TAU = 1e-12  # libsvm's stand-in for a non-positive curvature a_ij
 class KernelColumns:
     """K[:, j] for the rows of one problem, as the solver asks for them.
 
-    `kernel(A)` is the kernel matrix of rows A against the problem's rows, (len(A), n);
-    K is symmetric, so column j is `kernel(row j)`. Each column is returned `copies`
-    times end to end (SVR's 2n variables live on n rows).
+    `kernel.column(j)` computes column j of the problem's kernel matrix and
+    `kernel(X)` the whole of it. Each column is returned `copies` times end to end
+    (SVR's 2n variables live on n rows).
     """
 
-    def __init__(self, kernel: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
-                 cache_size: float, copies: int = 1, matrix: np.ndarray | None = None):
-        """`matrix`: the whole K, when the caller has it (or a block of a larger one)."""
-        self.kernel, self.X, self.copies = kernel, X, copies
-        self.capacity = max(2, int(cache_size * 2**20 // (8 * copies * len(X))))
-        if matrix is None and 8 * len(X) ** 2 <= cache_size * 2**20:
-            matrix = kernel(X)  # it fits: one matrix product instead of n small ones
+    def __init__(self, kernel, n_rows: int, cache_size: float, copies: int = 1,
+                 matrix: np.ndarray | None = None, rows: np.ndarray | None = None):
+        """`matrix`: the whole K, when the caller has it; or a larger kernel matrix that
+        holds the problem's `rows` (SVC's pairs of classes), whose column j is then
+        matrix[rows[j], rows], read when asked for instead of copying the block."""
+        self.kernel, self.copies, self.rows = kernel, copies, rows
+        self.capacity = max(2, int(cache_size * 2**20 // (8 * copies * n_rows)))
+        if matrix is None and 8 * n_rows**2 <= cache_size * 2**20:
+            matrix = kernel(kernel.B)  # it fits: one matrix product instead of n small ones
         self.matrix = matrix
         self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
 
     def __call__(self, j: int) -> np.ndarray:
-        if self.matrix is not None:
-            row = self.matrix[j]  # row j is column j, and contiguous
-            return row if self.copies == 1 else np.tile(row, self.copies)
+        if self.matrix is not None:  # row j of the symmetric K is column j
+            row = self.matrix[j] if self.rows is None else self.matrix[self.rows[j], self.rows]
+            return row if self.copies == 1 else np.concatenate((row,) * self.copies)
         if j in self.cache:
             self.cache.move_to_end(j)
             return self.cache[j]
         if len(self.cache) >= self.capacity:
             self.cache.popitem(last=False)  # drop the least recently used column
-        column = self.cache[j] = np.tile(self.kernel(self.X[j:j + 1])[0], self.copies)
+        column = self.cache[j] = np.concatenate((self.kernel.column(j),) * self.copies)
         return column
 
 
@@ -92,22 +95,29 @@ def solve_smo(column: Callable[[int], np.ndarray], diagonal: np.ndarray, y: np.n
     l variables; `max_iter` = -1 means no limit. Starts from α = 0, where G = p.
     The loop keeps s = -y ⊙ G (the scores the selection compares) rather than G:
     with y_t² = 1, a step changes it by -t (K_i - K_j).
+
+    I_up and I_low are kept as offsets added to s: 0 for a member, -∞ (I_up) or
+    +∞ (I_low) otherwise, so a maximum over I_up is one `argmax` of s + up_off.
+    Each iteration is a dozen NumPy operations over the l variables.
     """
     alpha = np.zeros(len(y))
     score = -y * p
-    up, low = y > 0, y < 0  # I_up and I_low at α = 0
+    up_off = np.where(y > 0, 0.0, -np.inf)  # I_up and I_low at α = 0
+    low_off = np.where(y < 0, 0.0, np.inf)
     n_iter = 0
     while max_iter < 0 or n_iter < max_iter:
-        i = int(np.argmax(np.where(up, score, -np.inf)))
-        smallest = np.where(low, score, np.inf).min()
-        if not (score[i] - smallest >= tol):  # m - M < tol (or a set is empty): optimal
+        i = int(np.argmax(score + up_off))
+        low_score = score + low_off  # +∞ outside I_low
+        if not (score[i] - low_score.min() >= tol):  # m - M < tol (or a set is empty): optimal
             return alpha, bias_term(alpha, score, y, C), n_iter, True
-        # j: the largest decrease b²/a among the partners that decrease f (b > 0)
+        # j: the largest decrease b²/a among the partners in I_low that decrease f (b > 0);
+        # b is clipped at 0 elsewhere (outside I_low it is -∞), so those never win
         K_i = column(i)
-        b = score[i] - score
-        a = diagonal[i] + diagonal - 2.0 * K_i
-        a[a <= 0] = TAU
-        j = int(np.argmax(np.where(low & (b > 0), b * b / a, -np.inf)))
+        b = np.maximum(score[i] - low_score, 0.0)
+        a = diagonal[i] + diagonal
+        a -= 2.0 * K_i
+        np.maximum(a, TAU, out=a)  # a ≤ 0 (or below τ): τ
+        j = int(np.argmax(b * b / a))
         # the step along d (d_i = y_i, d_j = -y_j), cut at the box
         room_i = C - alpha[i] if y[i] > 0 else alpha[i]
         room_j = alpha[j] if y[j] > 0 else C - alpha[j]
@@ -120,8 +130,9 @@ def solve_smo(column: Callable[[int], np.ndarray], diagonal: np.ndarray, y: np.n
             alpha[j] = 0.0 if y[j] > 0 else C
         score -= step * (K_i - column(j))
         for t in (i, j):
-            up[t] = alpha[t] < C if y[t] > 0 else alpha[t] > 0
-            low[t] = alpha[t] > 0 if y[t] > 0 else alpha[t] < C
+            in_up = alpha[t] < C if y[t] > 0 else alpha[t] > 0
+            in_low = alpha[t] > 0 if y[t] > 0 else alpha[t] < C
+            up_off[t], low_off[t] = (0.0 if in_up else -np.inf), (0.0 if in_low else np.inf)
         n_iter += 1
     return alpha, bias_term(alpha, score, y, C), n_iter, False
 

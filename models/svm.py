@@ -46,6 +46,7 @@ plus the summed pair scores squashed into (-1/3, 1/3).
 from __future__ import annotations
 
 import warnings
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -62,7 +63,7 @@ from models._gradient_training import (
 )
 from models._smo import KernelColumns, solve_smo
 from models._validation import check_choice, check_positive_int, fit_input, predict_input
-from tinygrad_edu import Tensor, no_grad
+from tinygrad_edu import Tensor
 
 KERNELS = ("linear", "rbf", "poly")
 
@@ -150,24 +151,55 @@ class Kernel:
 
         linear  x·x',      rbf  exp(-γ‖x - x'‖²),      poly  (γ x·x' + coef0)^degree.
 
-    For rbf, B is kept centred on its mean with its squared norms (`ReferenceRows`),
-    so each new A costs one matrix product, and the squared distances keep their
-    precision far from the origin.
+    Every kernel is one matrix product A Bᵀ and elementwise work on the result, done
+    in place: the solver asks for thousands of single columns and SVC for one
+    (n, n) matrix, so neither a Tensor per call nor a temporary (n, n) block per
+    step is affordable. For rbf, B is kept centred on its mean with its squared
+    norms (`ReferenceRows`), so ‖a - b‖² = ‖a‖² + ‖b‖² - 2 a·b keeps its precision
+    far from the origin; the kernel of B with itself multiplies B by its own
+    transpose, which BLAS does in half the flops (the result is symmetric).
     """
 
     def __init__(self, B: np.ndarray, kernel: str, gamma: float, degree: int, coef0: float):
         self.B, self.kernel, self.gamma, self.degree, self.coef0 = B, kernel, gamma, degree, coef0
-        self.reference = ReferenceRows(B) if kernel == "rbf" else None
+
+    @cached_property
+    def reference(self) -> ReferenceRows:
+        """B centred on its mean, with its squared norms (rbf; made when first needed, so a
+        kernel whose matrix the caller already has costs nothing)."""
+        return ReferenceRows(self.B)
 
     def __call__(self, A: np.ndarray) -> np.ndarray:
-        with no_grad():
-            if self.kernel == "rbf":
-                distances = Tensor(self.reference.squared_distances(A), dtype=np.float64)
-                return (-self.gamma * distances).exp().numpy()
-            products = Tensor(A, dtype=np.float64) @ Tensor(self.B, dtype=np.float64).T
-            if self.kernel == "linear":
-                return products.numpy()
-            return ((self.gamma * products + self.coef0) ** self.degree).numpy()
+        if self.kernel != "rbf":
+            K = np.asarray(A, dtype=np.float64) @ np.asarray(self.B, dtype=np.float64).T
+            if self.kernel == "poly":
+                K *= self.gamma
+                K += self.coef0
+                K **= self.degree
+            return K
+        rows = self.reference.rows
+        if A is self.B:  # the same array on both sides: a symmetric product
+            return self._rbf(rows @ rows.T, self.reference.norms[:, None])
+        centred = self.reference.centred(A)
+        return self._rbf(centred @ rows.T, squared_norms(centred)[:, None])
+
+    def column(self, j: int) -> np.ndarray:
+        """k(b_t, b_j) for every row b_t of B: column j of the kernel of B with itself."""
+        if self.kernel != "rbf":
+            return self(self.B[j:j + 1])[0]
+        rows = self.reference.rows
+        return self._rbf(rows @ rows[j], self.reference.norms[j])
+
+    def _rbf(self, products: np.ndarray, a_norms: np.ndarray | float) -> np.ndarray:
+        """exp(-γ ‖a - b‖²) from the products a·b of centred rows and the norms ‖a‖², as
+        ‖a - b‖² = ‖a‖² + ‖b‖² - 2 a·b, overwriting `products`."""
+        K = products
+        K *= -2.0
+        K += self.reference.norms
+        K += a_norms
+        np.maximum(K, 0.0, out=K)  # rounding can go below 0
+        K *= -self.gamma
+        return np.exp(K, out=K)
 
     def diagonal(self) -> np.ndarray:
         """k(b, b) for every row of B: 1 (rbf), ‖b‖² (linear), (γ‖b‖² + coef0)^degree (poly)."""
@@ -177,7 +209,6 @@ class Kernel:
         if self.kernel == "linear":
             return norms
         return (self.gamma * norms + self.coef0) ** self.degree
-
 
 def kernel_matrix(A: np.ndarray, B: np.ndarray, kernel: str, gamma: float, degree: int,
                   coef0: float) -> np.ndarray:
@@ -279,8 +310,8 @@ class SVC(ClassifierMixin, KernelMachine):
             rows = np.flatnonzero((codes == a) | (codes == b))
             signs = np.where(codes[rows] == b, 1.0, -1.0)
             kernel = self._kernel(X[rows])
-            columns = KernelColumns(kernel, X[rows], self.cache_size,
-                                    matrix=None if full is None else full[np.ix_(rows, rows)])
+            columns = KernelColumns(kernel, len(rows), self.cache_size,
+                                    matrix=full, rows=None if full is None else rows)
             alpha, rho, n_iter[m] = self._solve(columns, kernel.diagonal(), signs,
                                                 -np.ones(len(rows)))
             coef[rows, m] = signs * alpha
@@ -344,7 +375,7 @@ class SVR(RegressorMixin, KernelMachine):
         X, y = fit_input(self, X, y, y_numeric=True)
         self._set_gamma(X)
         n, kernel = len(X), self._kernel(X)
-        columns = KernelColumns(kernel, X, self.cache_size, copies=2)
+        columns = KernelColumns(kernel, n, self.cache_size, copies=2)
         signs = np.concatenate([np.ones(n), -np.ones(n)])
         p = np.concatenate([self.epsilon - y, self.epsilon + y])
         alpha, rho, n_iter = self._solve(lambda t: columns(t % n), np.tile(kernel.diagonal(), 2),

@@ -1,4 +1,5 @@
-"""Smoke test of the benchmark runner: `python -m benchmarks --quick` into a copy of the docs.
+"""Smoke test of the benchmark runner: `python -m benchmarks --quick` into a copy of the docs
+(the core benchmarks, and the models against scikit-learn in their own section).
 
 It checks that the runner works end to end and writes what it promises (every
 benchmark's rows, the goals, the agreeing MLP losses) without touching the rest
@@ -9,6 +10,7 @@ never tested.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -33,7 +35,8 @@ def quick_run(tmp_path_factory) -> tuple[str, str, dict]:
     doc, raw = folder / "performance.md", folder / "results.json"
     before = (DOC.read_text() if DOC.exists() else "# Performance\n") + "\n" + OTHER_SECTION
     doc.write_text(before)
-    subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--doc", str(doc),
+    only = [argument for name in BENCHMARKS for argument in ("--only", name)]
+    subprocess.run([sys.executable, "-m", "benchmarks", "--quick", *only, "--doc", str(doc),
                     "--json", str(raw)], cwd=ROOT, check=True, capture_output=True, text=True)
     return before, doc.read_text(), json.loads(raw.read_text())
 
@@ -112,3 +115,35 @@ def test_the_minimal_engine_gets_the_chain_gradient_that_tinygrad_edu_gets():
     np.testing.assert_allclose(y.data, x.data, rtol=1e-6)
     np.testing.assert_allclose(floor.grad, ours.grad.data, rtol=1e-6)
     np.testing.assert_allclose(floor.grad, mul ** 5, rtol=1e-6)
+
+
+MODEL_ROWS = 15
+MODELS_START, MODELS_END = "<!-- models-benchmark:start -->", "<!-- models-benchmark:end -->"
+
+
+def test_the_models_benchmark_writes_every_row_in_its_own_section(datasets, tmp_path):
+    """`--quick --only models` on a few hundred rows: all fifteen models, each with two
+    times, a ratio and the scores, in a section of its own; the core section is left alone."""
+    doc = tmp_path / "performance.md"
+    before = (DOC.read_text() if DOC.exists() else "# Performance\n") + "\n" + OTHER_SECTION
+    doc.write_text(before)
+    env = {**os.environ, "TINYGRAD_EDU_DATA": str(datasets)}
+    subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "models",
+                    "--doc", str(doc)], cwd=ROOT, env=env, check=True, capture_output=True,
+                   text=True)
+    after = doc.read_text()
+    own = after[after.index(MODELS_START):after.index(MODELS_END)]
+    lines = [line for line in own.splitlines() if line.startswith("| ")]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
+    assert len(rows) == MODEL_ROWS and len({cells[0] for cells in rows}) == MODEL_ROWS
+    for name, _, ours, theirs, ratio, our_score, their_score in rows:
+        assert ours.endswith(" s") and theirs.endswith(" s") and ratio.endswith("×")
+        if name.startswith(("KMeans", "Agglomerative")):
+            assert our_score == "same labels" or our_score.startswith("ARI ")
+        else:
+            assert 0 < float(our_score) <= 1 and 0 < float(their_score) <= 1, name
+    assert re.search(r"Median ratio [\d.]+×; the worst [\d.]+×", own)
+    assert "-m benchmarks --quick --only models" in own
+    if START in before:
+        assert section(after) == section(before)
+    assert OTHER_SECTION in after

@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from models.svm import SVC, SVR, LinearSVC, kernel_matrix
+from models.svm import SVC, SVR, Kernel, LinearSVC, kernel_matrix
 from tinygrad_edu.data.datasets import load_csv
 
 
@@ -172,6 +172,19 @@ def test_kernels_against_their_formulas():
     np.testing.assert_allclose(kernel_matrix(A, B, "linear", 0.3, 3, 1.0), A @ B.T)
     shifted = kernel_matrix(A + 1e8, B + 1e8, "rbf", 0.3, 3, 0.0)  # centred: no cancellation
     np.testing.assert_allclose(shifted, np.exp(-0.3 * gaps), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "poly", "linear"])
+def test_kernel_of_the_rows_with_themselves_and_its_columns(kernel):
+    """The training kernel (a symmetric product for rbf) and the single columns the solver
+    asks for are the kernel of any other rows, entry for entry."""
+    B = np.random.default_rng(1).normal(size=(6, 3)) + 50.0
+    k = Kernel(B, kernel, 0.3, 2, 1.0)
+    expected = kernel_matrix(B.copy(), B, kernel, 0.3, 2, 1.0)  # a copy: the general path
+    np.testing.assert_allclose(k(B), expected, rtol=1e-12, atol=1e-12)
+    for j in range(len(B)):
+        np.testing.assert_allclose(k.column(j), expected[:, j], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(k.diagonal(), np.diag(expected), rtol=1e-12)
 
 
 def test_max_iter_stops_the_solver_with_a_warning(social_ads):
