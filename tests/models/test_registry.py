@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sklearn.base import BaseEstimator
 from test_estimator_checks import ESTIMATORS
+from test_gradient_training import SPELLED_AS
 
 import models
 
@@ -53,6 +54,13 @@ def test_all_lists_every_estimator_the_package_exports():
 def test_model_runs_sklearns_estimator_checks(name):
     checked = {type(estimator).__name__ for estimator in ESTIMATORS}
     assert name in checked, f"{name}: add an instance to ESTIMATORS in test_estimator_checks.py"
+
+
+@pytest.mark.parametrize("name", models.__all__)
+def test_model_parameters_are_checked_against_sklearns_spelling(name):
+    assert getattr(models, name) in SPELLED_AS, (
+        f"{name}: add it and its scikit-learn counterparts to SPELLED_AS in "
+        f"test_gradient_training.py")
 
 
 def defined_tests(file: str) -> set[str]:
