@@ -20,12 +20,17 @@ A gradient-trained model is three things:
 The shared vocabulary, the same constructor arguments on every model, spelled as
 scikit-learn's MLP spells them:
 
-    solver               the optimizer: "sgd" (plain gradient descent, θ ← θ - η ∇J; scikit-
-                         learn's "sgd" with momentum=0), "momentum" (SGD with Nesterov momentum
-                         0.9: scikit-learn's default "sgd"), "adam"; ours only: "adamw",
-                         "rmsprop" (PyTorch's defaults for everything but η). No "lbfgs".
+    solver               "lbfgs": full-batch L-BFGS (`optim.LBFGS` with the strong Wolfe line
+                         search, in float64, as scikit-learn's solver="lbfgs"); or gradient
+                         descent: "sgd" (plain, θ ← θ - η ∇J; scikit-learn's "sgd" with
+                         momentum=0), "momentum" (SGD with Nesterov momentum 0.9: scikit-learn's
+                         default "sgd"), "adam"; ours only: "adamw", "rmsprop" (PyTorch's
+                         defaults for everything but η)
     learning_rate_init   the learning rate η, constant (scikit-learn's learning_rate="constant")
-    max_iter             the most epochs (passes over the training rows)
+    max_iter             the most epochs (passes over the training rows); for lbfgs the most
+                         iterations (each evaluates J and ∇J once or more: the line search)
+    tol                  gradient descent: the least improvement of the objective that counts
+                         (see early_stopping); lbfgs: stop once every |∂J/∂θ_i| ≤ tol
     batch_size           rows per step; None = all of them (full-batch descent); "auto" =
                          min(200, n), scikit-learn's MLP default
     early_stopping       True: hold out `validation_fraction` of the rows, stop when the
@@ -34,38 +39,66 @@ scikit-learn's MLP spells them:
                          False: stop when the training objective has not improved by
                          `tol` for `n_iter_no_change` epochs (scikit-learn's rule)
     random_state         seeds the initial weights, the shuffling and the split
-    verbose              a progress bar per epoch
+    verbose              a progress bar per epoch (lbfgs: one line at the end)
 
-and, after `fit`: `module_` (the trained module, savable with `tg.save(module_.state_dict())`),
-`loss_curve_` (the mean training objective of each epoch), `validation_loss_curve_`
-(with early stopping), `n_iter_` (epochs run) and `l2_strength_` (λ).
+lbfgs is full-batch and has no learning rate: it ignores batch_size, learning_rate_init,
+early_stopping and n_iter_no_change, as scikit-learn's MLP does, and warns
+(ConvergenceWarning) when it stops at max_iter.
+
+After `fit`: `module_` (the trained module, savable with `tg.save(module_.state_dict())`),
+`loss_curve_` (the training objective after each pass over the rows: each epoch's mean for
+gradient descent, each evaluation of J for lbfgs), `validation_loss_curve_` (with early
+stopping), `n_iter_` (epochs, or lbfgs iterations) and `l2_strength_` (λ); a model whose
+module is one `nn.Linear` also gets scikit-learn's `coef_` and `intercept_`.
 `model.objective(X, y)` rebuilds the objective on any data as a graph, and
 `model.graph(X, y)` draws it, forward and backward, with Graphviz.
 
-Training runs in float32; predictions are computed in float64 from the float32
+Gradient descent runs in float32, L-BFGS in float64 (its line search compares losses that
+differ in their last digits); predictions are computed in float64 from the trained
 weights, so they do not depend on how the rows are batched.
+
+**One way to write a model.** `GradientTrainedModel.fit` is the template every model
+follows: check the parameters → validate the input → prepare the targets → train → set
+the fitted attributes. A model fills in the hooks (`_check_parameters`, `_prepare_targets`,
+`_sample_loss`, `_l2_strength`, ...) and writes no `fit` of its own (see the documentation's
+"Adding a model" page).
 """
 
 from __future__ import annotations
 
+import sys
+import warnings
 from functools import partial
 from typing import Any
 
 import graphviz
 import numpy as np
-from sklearn.base import BaseEstimator, is_regressor
+from sklearn.base import BaseEstimator, ClassifierMixin, is_regressor
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 import tinygrad_edu as tg
-from models._validation import check_choice, check_positive_int, encode_classes, predict_input
+from models._validation import (
+    check_choice,
+    check_positive_int,
+    encode_classes,
+    fit_input,
+    predict_input,
+)
 from tinygrad_edu import Tensor, nn, optim, rng
 from tinygrad_edu.data import DataLoader, TensorDataset, train_test_split
 from tinygrad_edu.train import EarlyStopping, fit
 from tinygrad_edu.viz import draw_graph
 
-OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")  # the gradient descent solvers
+SOLVERS = ("lbfgs", *OPTIMIZERS)
+# scipy's L-BFGS-B defaults, which scikit-learn's solver="lbfgs" uses: 10 (s, y) pairs,
+# at most 15,000 evaluations, stop when the loss changes by less than 64 machine epsilons.
+LBFGS_HISTORY = 10
+LBFGS_MAX_EVAL = 15_000
+LBFGS_TOLERANCE_CHANGE = 64 * np.finfo(np.float64).eps
 
 
 def make_optimizer(name: str, parameters: list[Tensor], lr: float) -> optim.Optimizer:
@@ -132,6 +165,33 @@ def class_codes(model: Any, y: np.ndarray) -> np.ndarray:
     return codes
 
 
+class ScoreClassifierMixin(ClassifierMixin):
+    """A classifier that decides by its scores (LogisticRegression, LinearSVC, MLPClassifier):
+    one score column for two classes (> 0 means classes_[1]), one per class for K (the
+    largest wins). Labels of any sortable type (ints, strings)."""
+
+    def _fit_classes(self, y: np.ndarray) -> int:
+        """Set `classes_`; the number of score columns the module needs (1 for two classes)."""
+        self.classes_, _ = fit_classes(self, y)
+        return 1 if len(self.classes_) == 2 else len(self.classes_)
+
+    def _prepare_targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
+        n_outputs = self._fit_classes(y)
+        return self._targets(y), n_outputs
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The scores: (n,) for two classes (> 0 means classes_[1]), else (n, K)."""
+        scores = self._outputs(X)
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The class of the sign of the score (two classes) or of the largest score (K)."""
+        scores = self._outputs(X)
+        if scores.shape[1] == 1:
+            return self.classes_[(scores[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+
 class CPenaltyMixin:
     """scikit-learn's `C` (LogisticRegression, the SVMs): the objective ½‖W‖² + C Σ_i ℓ_i.
 
@@ -158,8 +218,44 @@ class GradientTrainedModel(BaseEstimator):
         _l2_strength(n_samples) -> float           λ, for n training rows
         _features(X), _targets(y)                  data → what the module and ℓ consume
 
-    and its `fit` calls `self._train(features, targets, n_outputs)`.
+    and, when the defaults do not fit, the steps of the template `fit`:
+
+        _check_parameters()           raise ValueError naming the model (before any change)
+        _fit_features(X) -> features  (fits what `_features` needs, e.g. a scaler)
+        _prepare_targets(y) -> (targets, n_outputs)   (a classifier sets classes_ here)
+        _set_fitted_attributes()      after training (coef_, intercept_ by default)
     """
+
+    # ------------------------------------------------------------------ the template
+
+    def fit(self, X: Any, y: Any) -> GradientTrainedModel:
+        """Check the parameters → validate the input → prepare the targets → train → set
+        the fitted attributes. Every gradient-trained model fits this way."""
+        self._check_parameters()
+        X, y = fit_input(self, X, y, y_numeric=is_regressor(self))
+        targets, n_outputs = self._prepare_targets(y)
+        self._train(self._fit_features(X), targets, n_outputs)
+        self._set_fitted_attributes()
+        return self
+
+    def _check_parameters(self) -> None:
+        """The shared vocabulary's checks; a model with parameters of its own adds its checks."""
+        self._check_training_parameters()
+
+    def _fit_features(self, X: np.ndarray) -> np.ndarray:
+        """The module's input for the training rows (`_features` by default)."""
+        return self._features(X)
+
+    def _prepare_targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
+        """(what ℓ consumes, the number of module outputs): a regressor's one column."""
+        return self._targets(y), 1
+
+    def _set_fitted_attributes(self) -> None:
+        """scikit-learn's `coef_` (n_outputs, n_features) and `intercept_` (n_outputs,) when
+        the module is one nn.Linear, in float64."""
+        if isinstance(self.module_, nn.Linear):
+            self.coef_ = self.module_.weight.numpy().astype(np.float64)
+            self.intercept_ = self.module_.bias.numpy().astype(np.float64)
 
     # ------------------------------------------------------------------ hooks
 
@@ -202,14 +298,67 @@ class GradientTrainedModel(BaseEstimator):
 
     def _train(self, features: np.ndarray, targets: np.ndarray, n_outputs: int) -> None:
         """Build a fresh module and minimise the objective over (features, targets)."""
+        if self.solver == "lbfgs":
+            self._train_lbfgs(features, targets, n_outputs)
+        else:
+            self._train_gradient_descent(features, targets, n_outputs)
+
+    def _new_module(self, n_features: int, n_outputs: int, dtype: Any, seed: int) -> nn.Module:
+        """The module with its initial weights drawn from `seed` (the user's stream is
+        left alone)."""
+        with rng.seeded(seed):
+            return self._build_module(n_features, n_outputs, dtype)
+
+    def _train_lbfgs(self, features: np.ndarray, targets: np.ndarray, n_outputs: int) -> None:
+        """Minimise J over all the rows with L-BFGS, in float64: one `step` of `optim.LBFGS`
+        runs up to max_iter iterations, calling the closure (J and its backward pass) as
+        often as the line search needs."""
+        module = self._new_module(features.shape[1], n_outputs, np.float64,
+                                  seed_for(self.random_state))
+        inputs = Tensor(features, dtype=np.float64)
+        targets = Tensor(targets, dtype=np.float64 if targets.dtype.kind == "f" else None)
+        self.l2_strength_ = float(self._l2_strength(len(features)))
+        parameters = list(module.parameters())
+        optimizer = optim.LBFGS(parameters, max_iter=self.max_iter, max_eval=LBFGS_MAX_EVAL,
+                                tolerance_grad=self.tol,
+                                tolerance_change=LBFGS_TOLERANCE_CHANGE,
+                                history_size=LBFGS_HISTORY, line_search_fn="strong_wolfe")
+        losses: list[float] = []
+
+        def closure() -> Tensor:
+            optimizer.zero_grad()
+            loss = self._batch_objective(module, module(inputs), targets)
+            loss.backward()
+            losses.append(loss.item())
+            return loss
+
+        with single_threaded_blas():
+            optimizer.step(closure)
+        optimizer.zero_grad()  # the fitted module carries no gradient of the last evaluation
+        state = optimizer.state[parameters[0]]
+        self.module_ = module
+        self.loss_curve_ = losses
+        self.validation_loss_curve_ = []
+        self.n_iter_ = state["n_iter"]
+        name = type(self).__name__
+        if self.verbose:
+            print(f"{name}: lbfgs, {self.n_iter_} iterations, {state['func_evals']} "
+                  f"evaluations, objective {losses[-1]:.6g}", file=sys.stderr)
+        if self.n_iter_ >= self.max_iter:
+            warnings.warn(f"{name}: lbfgs stopped at max_iter={self.max_iter} iterations "
+                          f"before every gradient entry fell below tol={self.tol}; increase "
+                          f"max_iter or scale the data", ConvergenceWarning, stacklevel=4)
+
+    def _train_gradient_descent(self, features: np.ndarray, targets: np.ndarray,
+                                n_outputs: int) -> None:
+        """`tinygrad_edu.train.fit`'s loop over (mini-)batches, in float32."""
         if self.early_stopping and len(features) < 2:
             raise ValueError(f"{type(self).__name__}: early_stopping holds out a validation "
                              f"set, so it needs at least 2 samples; got n_samples = "
                              f"{len(features)}")
         init_seed = seed_for(self.random_state)
         shuffle_seed, split_seed = independent_seeds(init_seed, 2)
-        with rng.seeded(init_seed):  # the initial weights, without touching the user's seed
-            module = self._build_module(features.shape[1], n_outputs, np.float32)
+        module = self._new_module(features.shape[1], n_outputs, np.float32, init_seed)
         features = features.astype(np.float32)
         if targets.dtype.kind == "f":
             targets = targets.astype(np.float32)
@@ -248,14 +397,14 @@ class GradientTrainedModel(BaseEstimator):
 
     def _batch_rows(self, n_rows: int) -> int:
         """Rows per step for n_rows training rows: batch_size (at most n_rows), all of
-        them for None, min(200, n_rows) for "auto"."""
-        if self.batch_size is None:
+        them for None and for lbfgs, min(200, n_rows) for "auto"."""
+        if self.batch_size is None or self.solver == "lbfgs":
             return n_rows
         return min(200 if self.batch_size == "auto" else self.batch_size, n_rows)
 
     def _solvers(self) -> tuple[str, ...]:
         """The values `solver` may take (LinearRegression adds its closed form)."""
-        return OPTIMIZERS
+        return SOLVERS
 
     def _learning_rate(self, features: np.ndarray) -> float:
         """`learning_rate_init`; a model that can choose a step size from the data overrides

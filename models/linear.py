@@ -14,9 +14,9 @@ XᵀX squares the condition number of X, so instead the least-squares problem
 min ‖X w - y‖ is solved directly by `np.linalg.lstsq` (an SVD, LAPACK's gelsd;
 rank-deficient X gets the minimum-norm w), then b = ȳ - x̄·w. Float64 throughout.
 
-Any other solver ("sgd", plain gradient descent; "momentum", "adam", ...: the
-optimizers of the shared loop) builds L as a graph of Tensor ops,
-((X @ Wᵀ + b) - y)² → mean, and lets the shared loop (`models/_gradient_training.py`)
+Any other solver ("lbfgs", full-batch L-BFGS; "sgd", plain gradient descent; "momentum",
+"adam", ...: the optimizers of the shared loop) builds L as a graph of Tensor ops,
+((X @ Wᵀ + b) - y)² → mean, and lets the shared training (`models/_gradient_training.py`)
 minimise it: the engine backpropagates the graph, which computes exactly (2/n) Xᵀr,
 and the optimizer steps. Features and target are standardised first, z = (x - x̄)/s,
 t = (y - ȳ)/s_y, which makes the problem well conditioned without changing the
@@ -36,8 +36,8 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 
 import tinygrad_edu.functional as F
-from models._gradient_training import OPTIMIZERS, GradientTrainedModel
-from models._validation import check_choice, check_positive_int, fit_input, predict_input
+from models._gradient_training import SOLVERS, GradientTrainedModel
+from models._validation import check_positive_int, fit_input, predict_input
 from tinygrad_edu import Tensor, nn, no_grad
 from tinygrad_edu.data import PolynomialFeatures, StandardScaler
 
@@ -79,24 +79,32 @@ class LinearRegression(RegressorMixin, GradientTrainedModel):
         self.verbose = verbose
 
     def fit(self, X: Any, y: Any) -> LinearRegression:
-        check_choice(self, "solver", self.solver, self._solvers())
+        """The closed form (solver="normal"), or the shared template `fit` on the
+        standardised data (any other solver; the hooks below)."""
         if self.solver != "normal":
-            self._check_training_parameters()
+            return super().fit(X, y)
+        self._check_parameters()
         X, y = fit_input(self, X, y, y_numeric=True)
+        self.coef_, self.intercept_ = least_squares(self._fit_design(X), y)
+        self.n_iter_ = 1  # one direct solve (scikit-learn expects n_iter_ with max_iter)
+        return self
+
+    def _fit_features(self, X: np.ndarray) -> np.ndarray:
         design = self._fit_design(X)
-        if self.solver == "normal":
-            self.coef_, self.intercept_ = least_squares(design, y)
-            self.n_iter_ = 1  # one direct solve (scikit-learn expects n_iter_ with max_iter)
-            return self
         self.scaler_ = StandardScaler().fit(design)
+        return self.scaler_.transform(design)
+
+    def _prepare_targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
         self.y_mean_, self.y_scale_ = float(y.mean()), float(y.std()) or 1.0
-        self._train(self.scaler_.transform(design), self._targets(y), n_outputs=1)
+        return self._targets(y), 1
+
+    def _set_fitted_attributes(self) -> None:
+        """w = s_y v / s and b = ȳ + s_y c - x̄·w from the standardised fit t ≈ z·v + c."""
         weight = self.module_.weight.numpy()[0].astype(np.float64)
         bias = float(self.module_.bias.numpy()[0])
         self.coef_ = self.y_scale_ * weight / self.scaler_.scale_
         self.intercept_ = (self.y_mean_ + self.y_scale_ * bias
                            - float(self.scaler_.mean_ @ self.coef_))
-        return self
 
     def predict(self, X: Any) -> np.ndarray:
         """ŷ = x·w + b for every row of X."""
@@ -142,7 +150,7 @@ class LinearRegression(RegressorMixin, GradientTrainedModel):
         return 0.0
 
     def _solvers(self) -> tuple[str, ...]:
-        return ("normal", *OPTIMIZERS)
+        return ("normal", *SOLVERS)
 
     @available_if(_uses_gd)
     def objective(self, X: Any, y: Any, module: nn.Module | None = None) -> Tensor:
@@ -176,9 +184,9 @@ class PolynomialRegression(LinearRegression):
                          random_state=random_state, verbose=verbose)
         self.degree = degree
 
-    def fit(self, X: Any, y: Any) -> PolynomialRegression:
+    def _check_parameters(self) -> None:
         check_positive_int(self, "degree", self.degree)
-        return super().fit(X, y)
+        super()._check_parameters()
 
     def _fit_design(self, X: np.ndarray) -> np.ndarray:
         self.poly_ = PolynomialFeatures(self.degree, include_bias=False).fit(X)

@@ -1,4 +1,5 @@
-"""Support vector machines: LinearSVC by gradient descent, SVC and SVR by SMO on the dual.
+"""Support vector machines: LinearSVC on the primal (L-BFGS or gradient descent), SVC and SVR
+by SMO on the dual.
 
 **Linear (LinearSVC).** A score s = w·x + b and labels y ∈ {-1, +1}. The margin
 loss is the hinge or (scikit-learn's default) its square:
@@ -58,6 +59,7 @@ from models._distance import ReferenceRows, squared_norms
 from models._gradient_training import (
     CPenaltyMixin,
     GradientTrainedModel,
+    ScoreClassifierMixin,
     class_codes,
     fit_classes,
 )
@@ -68,16 +70,11 @@ from tinygrad_edu import Tensor
 KERNELS = ("linear", "rbf", "poly")
 
 
-class MarginClassifierMixin(ClassifierMixin):
-    """Labels → ±1 columns (one column for two classes, one per class otherwise),
-    the (squared) hinge loss, and decisions by the sign or the largest score."""
+class MarginClassifierMixin(ScoreClassifierMixin):
+    """Labels → ±1 columns (one column for two classes, one per class otherwise) and the
+    (squared) hinge loss; the decisions are `ScoreClassifierMixin`'s."""
 
     squared_hinge = False
-
-    def _fit_classes(self, y: np.ndarray) -> int:
-        """Set `classes_`; the number of score columns (1 for two classes)."""
-        self.classes_, _ = fit_classes(self, y)
-        return 1 if len(self.classes_) == 2 else len(self.classes_)
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """+1 / -1: y = classes_[1] for two classes; one-vs-rest columns for K."""
@@ -93,29 +90,24 @@ class MarginClassifierMixin(ClassifierMixin):
             margins = margins * margins
         return margins.sum() / float(outputs.shape[0])
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The scores: (n,) for two classes (> 0 means classes_[1]), else (n, K)."""
-        scores = self._outputs(X)
-        return scores[:, 0] if scores.shape[1] == 1 else scores
-
-    def predict(self, X: Any) -> np.ndarray:
-        scores = self._outputs(X)
-        if scores.shape[1] == 1:
-            return self.classes_[(scores[:, 0] > 0).astype(int)]
-        return self.classes_[np.argmax(scores, axis=1)]
-
 
 class LinearSVC(MarginClassifierMixin, CPenaltyMixin, GradientTrainedModel):
     """A linear support vector classifier: (squared) hinge loss + L2, one-vs-rest.
 
+    solver="lbfgs" (the default) minimises the primal objective with full-batch L-BFGS
+    to max |∂J/∂θ_i| ≤ tol; the squared hinge is differentiable (its gradient is
+    continuous), the hinge is not at y s = 1, where L-BFGS still works but may stop on
+    the kink before tol (scikit-learn's liblinear solves the dual instead).
+    solver="adam", "sgd", ... train by gradient descent in the shared loop.
+
     After fit: `classes_`, `coef_` (1, d) or (K, d), `intercept_`.
     """
 
-    def __init__(self, loss: str = "squared_hinge", *, C: float = 1.0, solver: str = "adam",
+    def __init__(self, loss: str = "squared_hinge", *, C: float = 1.0, solver: str = "lbfgs",
                  learning_rate_init: float = 0.01, max_iter: int = 1000,
                  batch_size: int | None = None,
                  early_stopping: bool = False, validation_fraction: float = 0.1,
-                 n_iter_no_change: int = 20, tol: float = 1e-6, random_state: Any = None,
+                 n_iter_no_change: int = 20, tol: float = 1e-4, random_state: Any = None,
                  verbose: bool = False):
         self.loss = loss
         self.C = C
@@ -134,16 +126,10 @@ class LinearSVC(MarginClassifierMixin, CPenaltyMixin, GradientTrainedModel):
     def squared_hinge(self) -> bool:
         return self.loss == "squared_hinge"
 
-    def fit(self, X: Any, y: Any) -> LinearSVC:
+    def _check_parameters(self) -> None:
         check_choice(self, "loss", self.loss, ("hinge", "squared_hinge"))
         self._check_C()
         self._check_training_parameters()
-        X, y = fit_input(self, X, y)
-        n_outputs = self._fit_classes(y)
-        self._train(X, self._targets(y), n_outputs)
-        self.coef_ = self.module_.weight.numpy().astype(np.float64)
-        self.intercept_ = self.module_.bias.numpy().astype(np.float64)
-        return self
 
 
 class Kernel:

@@ -26,7 +26,6 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import models
 import tinygrad_edu as tg
@@ -37,34 +36,20 @@ from models.mlp import MLPClassifier, MLPRegressor
 from models.svm import SVC, SVR, LinearSVC
 from tinygrad_edu.gradcheck import gradcheck
 
-# Small and quick instances: the checks fit each one dozens of times on tiny data.
-# No check is skipped by us; scikit-learn itself skips the array-API check (needs
-# SCIPY_ARRAY_API) and the pandas checks when pandas is not installed.
+# Small and quick instances (scikit-learn's estimator checks run on every model in
+# test_estimator_checks.py).
 FAST = dict(max_iter=60, random_state=0)
-CHECKED = [
-    LinearRegression(),
-    LinearRegression(solver="sgd", **FAST),
-    PolynomialRegression(degree=2),
-    LogisticRegression(learning_rate_init=0.1, **FAST),
-    MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.01, **FAST),
-    MLPRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.01, early_stopping=True, **FAST),
-    LinearSVC(learning_rate_init=0.05, **FAST),
-]
-
-
-@parametrize_with_checks(CHECKED)
-def test_sklearn_estimator_contract(estimator, check):
-    check(estimator)
-
 
 CLASSIFIERS = [
-    LogisticRegression(learning_rate_init=0.1, **FAST),
+    LogisticRegression(**FAST),
+    LogisticRegression(solver="adam", learning_rate_init=0.1, **FAST),
     MLPClassifier(hidden_layer_sizes=(6,), learning_rate_init=0.01, **FAST),
-    LinearSVC(learning_rate_init=0.05, **FAST),
+    LinearSVC(**FAST),
     SVC(),  # solved by SMO, not by the shared loop: checked here for its input handling
 ]
 REGRESSORS = [
     LinearRegression(),
+    LinearRegression(solver="lbfgs", **FAST),
     LinearRegression(solver="sgd", **FAST),
     PolynomialRegression(degree=2),
     MLPRegressor(hidden_layer_sizes=(6,), learning_rate_init=0.01, **FAST),
@@ -75,7 +60,8 @@ TRAINED = [m for m in CLASSIFIERS + REGRESSORS
 
 
 def name(model) -> str:
-    return type(model).__name__ + ("-normal" if getattr(model, "solver", None) == "normal" else "")
+    solver = getattr(model, "solver", None)
+    return type(model).__name__ + (f"-{solver}" if solver in ("normal", "lbfgs", "sgd") else "")
 
 
 @pytest.fixture
@@ -248,7 +234,7 @@ def test_training_is_float32_and_the_loss_goes_down(blobs):
     assert model.loss_curve_[-1] < 0.5 * model.loss_curve_[0]
 
 
-@pytest.mark.parametrize("solver", ["sgd", "momentum", "adam", "adamw", "rmsprop"])
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "momentum", "adam", "adamw", "rmsprop"])
 def test_every_optimizer_trains(solver, blobs):
     lr = {"sgd": 0.5, "momentum": 0.1}.get(solver, 0.05)
     model = LogisticRegression(solver=solver, learning_rate_init=lr, max_iter=100, random_state=0)
@@ -257,8 +243,8 @@ def test_every_optimizer_trains(solver, blobs):
 
 def test_mini_batches_and_the_convergence_rule(blobs):
     X, y = blobs
-    model = LogisticRegression(batch_size=16, max_iter=500, tol=1e-3, n_iter_no_change=3,
-                               random_state=0).fit(X, y)
+    model = LogisticRegression(solver="adam", batch_size=16, max_iter=500, tol=1e-3,
+                               n_iter_no_change=3, random_state=0).fit(X, y)
     assert model.n_iter_ < 500, "stops once the epoch loss stops improving by tol"
     best = min(model.loss_curve_[:-3])
     assert all(loss >= best - 1e-3 for loss in model.loss_curve_[-3:])
@@ -276,8 +262,11 @@ def test_early_stopping_keeps_the_best_validation_epoch(blobs):
 
 
 def test_verbose_shows_a_progress_bar(blobs, capsys):
-    LogisticRegression(max_iter=3, verbose=True, random_state=0).fit(*blobs)
+    LogisticRegression(solver="adam", max_iter=3, verbose=True, random_state=0).fit(*blobs)
     assert "epoch 3/3" in capsys.readouterr().err
+    model = LogisticRegression(verbose=True, random_state=0).fit(*blobs)
+    assert (f"LogisticRegression: lbfgs, {model.n_iter_} iterations, "
+            f"{len(model.loss_curve_)} evaluations") in capsys.readouterr().err
 
 
 def test_usable_in_pipeline_and_grid_search(blobs):
@@ -294,6 +283,50 @@ def test_fit_leaves_the_users_random_stream_alone(blobs):
     tg.manual_seed(123)
     LogisticRegression(**FAST).fit(*blobs)
     assert np.array_equal(tg.rand(3).data, expected)
+
+
+# ------------------------------------------------------------------ lbfgs
+
+
+@pytest.mark.parametrize("model", [LogisticRegression(), LinearSVC(),
+                                   LinearRegression(solver="lbfgs")], ids=name)
+def test_lbfgs_trains_full_batch_in_float64_to_tol(model, blobs):
+    """One L-BFGS run over all the rows: float64 weights, fewer iterations than max_iter,
+    and at the end every entry of ∇J below tol (the stopping rule). loss_curve_ holds J
+    at each evaluation, one or more per iteration (the line search)."""
+    X, y = blobs
+    if isinstance(model, LinearRegression):
+        y = X @ [1.0, -2.0, 0.5] + 0.1 * y
+    model = clone(model).set_params(tol=1e-6, max_iter=200).fit(X, y)
+    assert all(p.dtype == np.float64 for p in model.module_.parameters())
+    assert model.n_iter_ < 200 and len(model.loss_curve_) >= model.n_iter_
+    objective = model.objective(X, y)
+    objective.backward()
+    gradient = np.concatenate([p.grad.numpy().ravel() for p in model.module_.parameters()])
+    assert np.abs(gradient).max() <= 1e-6
+    assert objective.item() == pytest.approx(min(model.loss_curve_), rel=1e-12)
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+
+
+def test_lbfgs_warns_when_it_stops_at_max_iter(blobs):
+    with pytest.warns(ConvergenceWarning, match="LogisticRegression: lbfgs stopped at "
+                                                r"max_iter=3 iterations before every gradient "
+                                                r"entry fell below tol=0.0001"):
+        model = LogisticRegression(max_iter=3).fit(*blobs)
+    assert model.n_iter_ == 3
+
+
+def test_lbfgs_needs_fewer_passes_over_the_data_than_gradient_descent(blobs):
+    """The point of a second-order method: to the same objective value, L-BFGS evaluates
+    J (one pass over the rows each) far fewer times than full-batch Adam runs epochs."""
+    X, y = blobs
+    lbfgs = LogisticRegression(tol=1e-6, random_state=0).fit(X, y)
+    adam = LogisticRegression(solver="adam", learning_rate_init=0.05, max_iter=3000, tol=0,
+                              n_iter_no_change=3000, random_state=0).fit(X, y)
+    target = lbfgs.loss_curve_[-1] + 1e-4
+    epochs_to_target = int(np.argmax(np.array(adam.loss_curve_) <= target)) + 1
+    assert adam.loss_curve_[epochs_to_target - 1] <= target
+    assert 5 * len(lbfgs.loss_curve_) < epochs_to_target
 
 
 # ------------------------------------------------------------ scikit-learn's spellings

@@ -29,7 +29,8 @@ def relative_error(ours: np.ndarray, theirs: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("load", [salary, power_plant])
-@pytest.mark.parametrize("solver, tolerance", [("normal", 1e-6), ("sgd", 1e-3)])
+# measured: lbfgs 1.9e-6 (it stops when the loss changes by less than 64 epsilons)
+@pytest.mark.parametrize("solver, tolerance", [("normal", 1e-6), ("lbfgs", 1e-5), ("sgd", 1e-3)])
 def test_coefficients_match_sklearn(datasets, load, solver, tolerance):
     X, y = load(datasets)
     reference = SklearnLinearRegression().fit(X, y)
