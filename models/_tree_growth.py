@@ -222,15 +222,29 @@ class LevelGrower:
         return tuple(map(np.concatenate, zip(*results)))
 
     def _score_chunk(self, rows, row_start, size, pair_feature):
-        n = self.sorted.order.shape[1]
+        n_features = self.sorted.X.shape[1]
         pair = np.repeat(np.arange(len(size)), size)
         first_of_pair = np.cumsum(size) - size
         row = rows[np.repeat(row_start - first_of_pair, size) + np.arange(len(pair))]
-        feature = pair_feature[pair]
-        key = pair * n + self.sorted.rank[feature, row]
+        x = self.sorted.X.ravel()[row * n_features + pair_feature[pair]]
+        varies = np.minimum.reduceat(x, first_of_pair) < np.maximum.reduceat(x, first_of_pair)
+        cost, threshold = np.full(len(size), np.inf), np.full(len(size), np.nan)
+        if varies.any():  # a constant feature has no threshold: sort and score the others
+            keep = varies[pair]
+            cost[varies], threshold[varies] = self._score_varying(
+                row[keep], size[varies], pair_feature[varies])
+        return cost, threshold, varies
+
+    def _score_varying(self, row, size, pair_feature):
+        n = self.sorted.order.shape[1]
+        pair = np.repeat(np.arange(len(size)), size)
+        first_of_pair = np.cumsum(size) - size
+        flat = pair_feature[pair] * n  # row f of the (features, n) presorted arrays
+        key = pair.astype(np.int32 if len(size) * n < 2**31 else np.int64) * n
+        key += self.sorted.rank.ravel()[flat + row]
         key.sort()  # by pair, then by x_f
-        rank = key - pair * n
-        row, x = self.sorted.order[feature, rank], self.sorted.values[feature, rank]
+        flat += key - pair * n
+        row, x = self.sorted.order.ravel()[flat], self.sorted.values.ravel()[flat]
         new_run = np.ones(len(pair), bool)
         new_run[1:] = x[1:] != x[:-1]
         new_run[first_of_pair] = True
@@ -239,7 +253,6 @@ class LevelGrower:
         run_pair = pair[run_start]
         first_run = run[first_of_pair]
         last_run = np.append(first_run[1:], len(run_start)) - 1
-        varies = last_run > first_run
         left = self._segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run, run_pair)
         n_left = self._segment_cumsum(np.diff(np.append(run_start, len(pair)))[:, None],
                                       first_run, run_pair)[:, 0]
@@ -251,7 +264,7 @@ class LevelGrower:
             cost = np.where(allowed, self.stats.split_cost(left, right), np.inf)
         best = segment_argmin(cost, first_run)
         after = run_start[np.minimum(best + 1, len(run_start) - 1)]
-        return cost[best], midpoint(x[run_start[best]], x[after]), varies
+        return cost[best], midpoint(x[run_start[best]], x[after])
 
     @staticmethod
     def _segment_cumsum(values, first, segment):
