@@ -35,16 +35,17 @@ CHUNK = 1 << 22  # (row, feature) pairs × statistics per chunk: bounds the memo
 class Presorted:
     """Each feature's rows in increasing order, computed once (and shared by a forest's trees).
 
-    order[f, r] is the row with the r-th smallest x_f (ties in row order), values[f, r]
+    order[f, r] is the row with the r-th smallest x_f, values[f, r]
     its x_f, and rank[f, i] the position of row i in order[f].
     """
 
     def __init__(self, X: np.ndarray):
         self.X = X
-        self.order = np.ascontiguousarray(np.argsort(X, axis=0, kind="stable").T)
-        self.values = np.take_along_axis(X.T, self.order, axis=1)
+        columns = np.ascontiguousarray(X.T)
+        self.order = np.argsort(columns, axis=1)
+        self.values = np.take_along_axis(columns, self.order, axis=1)
         self.rank = np.empty_like(self.order)
-        np.put_along_axis(self.rank, self.order, np.arange(X.shape[0])[None, :], axis=1)
+        self.rank[np.arange(X.shape[1])[:, None], self.order] = np.arange(X.shape[0])
 
 
 class ClassStats:
@@ -185,19 +186,28 @@ class LevelGrower:
         found = np.zeros(len(open_nodes), np.intp)  # non-constant features examined
         drawn = np.zeros(len(open_nodes), np.intp)  # features drawn
         found_pairs = []
-        while True:  # a constant feature does not count: draw again until n_try are found
-            want = np.minimum(self.n_try - found, n_features - drawn)
+        while True:  # a constant feature does not count: draw (twice the shortfall) again
+            want = np.minimum(2 * (self.n_try - found), n_features - drawn)
             if not want.any():
                 break
+            first = np.repeat(np.cumsum(want) - want, want)
             pair_node = np.repeat(np.arange(len(open_nodes)), want)
-            pair_draw = drawn[pair_node] + np.arange(want.sum()) - np.repeat(np.cumsum(want) - want,
-                                                                           want)
+            pair_draw = drawn[pair_node] + np.arange(len(first)) - first
             pair_feature = draws[pair_node, pair_draw]
-            cost, thresh, varies = self._score_pairs(rows, starts[open_nodes[pair_node]],
-                                                     sizes[open_nodes[pair_node]], pair_feature)
-            found += np.bincount(pair_node[varies], minlength=len(open_nodes))
+            row_start, size = starts[open_nodes[pair_node]], sizes[open_nodes[pair_node]]
+            varies = self._chunked(self._varies, rows, row_start, size, pair_feature)[0]
+            running = np.cumsum(varies)
+            found_here = running - (running - varies)[first]  # varying features so far, per node
+            use = varies & (found[pair_node] + found_here <= self.n_try)
+            found += np.bincount(pair_node[use], minlength=len(open_nodes))
             drawn += want
-            found_pairs.append((pair_node, pair_draw, pair_feature, cost, thresh))
+            if not use.any():
+                continue
+            cost, thresh = self._chunked(self._score, rows, row_start[use], size[use],
+                                         pair_feature[use])
+            found_pairs.append((pair_node[use], pair_draw[use], pair_feature[use], cost, thresh))
+        if not found_pairs:  # every feature is constant in every open node
+            return feature, threshold
         pair_node, pair_draw, pair_feature, cost, thresh = map(np.concatenate, zip(*found_pairs))
         valid = np.isfinite(cost)
         if not valid.any():
@@ -211,33 +221,31 @@ class LevelGrower:
         feature[winners], threshold[winners] = pair_feature[best], thresh[best]
         return feature, threshold
 
-    def _score_pairs(self, rows, row_start, size, pair_feature):
-        """(cost, threshold, non-constant) of the best split of each (node, feature) pair,
-        in chunks of pairs; cost = inf where no threshold is allowed."""
+    def _chunked(self, score, rows, row_start, size, pair_feature):
+        """score(...) over the (node, feature) pairs, a chunk of them at a time."""
         bounds = np.cumsum(size) * self.stats.width // CHUNK
-        results = []
-        for chunk in np.split(np.arange(len(size)), np.flatnonzero(np.diff(bounds)) + 1):
-            results.append(self._score_chunk(rows, row_start[chunk], size[chunk],
-                                             pair_feature[chunk]))
+        results = [score(rows, row_start[chunk], size[chunk], pair_feature[chunk])
+                   for chunk in np.split(np.arange(len(size)), np.flatnonzero(np.diff(bounds)) + 1)]
         return tuple(map(np.concatenate, zip(*results)))
 
-    def _score_chunk(self, rows, row_start, size, pair_feature):
-        n_features = self.sorted.X.shape[1]
+    def _rows(self, rows, row_start, size):
+        """The rows of each pair's node, laid end to end, and the pair of each."""
         pair = np.repeat(np.arange(len(size)), size)
         first_of_pair = np.cumsum(size) - size
-        row = rows[np.repeat(row_start - first_of_pair, size) + np.arange(len(pair))]
-        x = self.sorted.X.ravel()[row * n_features + pair_feature[pair]]
-        varies = np.minimum.reduceat(x, first_of_pair) < np.maximum.reduceat(x, first_of_pair)
-        cost, threshold = np.full(len(size), np.inf), np.full(len(size), np.nan)
-        if varies.any():  # a constant feature has no threshold: sort and score the others
-            keep = varies[pair]
-            cost[varies], threshold[varies] = self._score_varying(
-                row[keep], size[varies], pair_feature[varies])
-        return cost, threshold, varies
+        return rows[np.repeat(row_start - first_of_pair, size) + np.arange(len(pair))], pair
 
-    def _score_varying(self, row, size, pair_feature):
+    def _varies(self, rows, row_start, size, pair_feature):
+        """(Whether x_f takes more than one value in the node,) for each (node, f) pair."""
+        row, pair = self._rows(rows, row_start, size)
+        x = self.sorted.X.ravel()[row * self.sorted.X.shape[1] + pair_feature[pair]]
+        first_of_pair = np.cumsum(size) - size
+        return (np.minimum.reduceat(x, first_of_pair) < np.maximum.reduceat(x, first_of_pair),)
+
+    def _score(self, rows, row_start, size, pair_feature):
+        """(cost, threshold) of the best split of each (node, feature) pair; cost = inf where
+        no threshold leaves min_samples_leaf rows on both sides."""
+        row, pair = self._rows(rows, row_start, size)
         n = self.sorted.order.shape[1]
-        pair = np.repeat(np.arange(len(size)), size)
         first_of_pair = np.cumsum(size) - size
         flat = pair_feature[pair] * n  # row f of the (features, n) presorted arrays
         key = pair.astype(np.int32 if len(size) * n < 2**31 else np.int64) * n
