@@ -185,9 +185,10 @@ class LevelGrower:
         draws = self.rng.permuted(np.tile(np.arange(n_features), (len(open_nodes), 1)), axis=1)
         found = np.zeros(len(open_nodes), np.intp)  # non-constant features examined
         drawn = np.zeros(len(open_nodes), np.intp)  # features drawn
-        found_pairs = []
-        while True:  # a constant feature does not count: draw (twice the shortfall) again
-            want = np.minimum(2 * (self.n_try - found), n_features - drawn)
+        found_pairs, rounds = [], 0
+        while True:  # constant features do not count: draw again, 2, 4, 8... × the shortfall
+            rounds += 1
+            want = np.minimum((self.n_try - found) << rounds, n_features - drawn)
             if not want.any():
                 break
             first = np.repeat(np.cumsum(want) - want, want)
