@@ -3,7 +3,8 @@
 The Python loop runs over depth levels, never over samples, thresholds or nodes.
 At one level, each open node draws its features in a random order and examines
 the first `n_try` that are not constant in it; every (node, feature) pair is a
-*segment*. All segments of a level are laid end to end and
+*segment* (whether x_f is constant in the node is read off the segment's min and
+max before anything else). All segments of a level are laid end to end and
 
 1. sorted at once: the key `segment · n + rank_f(row)` orders the rows by
    segment, then by x_f (ranks come from one argsort per feature, done once);

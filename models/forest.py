@@ -12,7 +12,10 @@ A row left out of tree b's bootstrap (about e⁻¹ ≈ 37% of rows are) is
 "out of bag" for b: predicting each row with only the trees that did not see it
 gives a validation score for free (`oob_score_`).
 
-Cost: B trees, each O(max_features · n log n) per node.
+Tree b is grown on the distinct rows of its bootstrap sample, weighted by how often
+each was drawn (as scikit-learn does), from one presort of X shared by all trees;
+`n_jobs` grows trees in threads. Cost: one O(d · n log n) presort, then B trees of
+O(max_features · n log n · log n) each (see models/_tree_growth.py).
 """
 
 from __future__ import annotations

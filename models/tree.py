@@ -4,20 +4,19 @@ A node holding samples S is split on one feature f at one threshold t into
 L = {x_f <= t} and R = {x_f > t}, choosing (f, t) to minimise the weighted
 impurity of the children,
 
-    cost(f, t) = |L| · H(L) + |R| · H(R),
+    cost(f, t) = W_L · H(L) + W_R · H(R),
 
-where H is the criterion, computed from per-node statistics s (class counts
-for classification, Σy and Σy² for regression):
+where W is the (weighted) number of samples and H the criterion, computed from
+per-node statistics (class counts for classification, Σw, Σwy, Σwy² for regression):
 
-    gini           H = 1 - Σ_c p_c²                  p_c = count_c / n
+    gini           H = 1 - Σ_c p_c²                  p_c = count_c / W
     entropy        H = -Σ_c p_c log2 p_c
-    squared_error  H = Σy²/n - (Σy/n)²                (the variance of y)
+    squared_error  H = Σwy²/W - (Σwy/W)²             (the variance of y)
 
-For one feature, sort the node's samples by x_f: the statistics of every
-left child at once are the cumulative sums of the sorted per-sample
-statistics, and the right child's are the total minus those. So all n - 1
-thresholds of a feature are scored with a few vectorised operations, and a
-node costs O(d · n log n). Thresholds sit halfway between consecutive distinct
+Sorted by x_f, the statistics of every left child at once are cumulative sums,
+the right child's the total minus those, so every threshold is scored at once.
+The tree grows level by level, all open nodes of a depth together
+(models/_tree_growth.py). Thresholds sit halfway between consecutive distinct
 values, as in scikit-learn. Leaves predict the class fractions (or mean y) of
 their samples.
 
