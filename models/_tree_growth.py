@@ -140,13 +140,15 @@ class LevelGrower:
         self.rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
 
     def grow(self, rows: np.ndarray):
-        """The tree's flat arrays, grown from the training rows `rows` (weight > 0)."""
+        """Grow from the training rows `rows` (weight > 0). Returns, per level, the nodes'
+        (statistics, impurity, row count) and the splits' (node id, feature, threshold,
+        left child id; the right child is the next id): Tree.from_levels assembles them."""
         nodes, splits = [], []
         rows = rows.astype(np.intp)
         sizes = np.array([len(rows)])
         node_stats = self.stats.sums(rows, np.zeros(len(rows), np.intp), 1)
         ids, depth, next_id = np.array([0]), 0, 1
-        while len(ids):
+        while True:
             impurity = self.stats.impurity(node_stats)
             nodes.append((node_stats, impurity, sizes))
             splittable = ((depth < self.max_depth) & (sizes >= self.min_samples_split)
