@@ -12,12 +12,17 @@ A row left out of tree b's bootstrap (about e⁻¹ ≈ 37% of rows are) is
 "out of bag" for b: predicting each row with only the trees that did not see it
 gives a validation score for free (`oob_score_`).
 
-Cost: B trees, each O(max_features · n log n) per node.
+Tree b is grown on the distinct rows of its bootstrap sample, weighted by how often
+each was drawn (as scikit-learn does), from one presort of X shared by all trees;
+`n_jobs` grows trees in threads. Cost: one O(d · n log n) presort, then B trees of
+O(max_features · n log n · log n) each (see models/_tree_growth.py).
 """
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -25,8 +30,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
 
+from models._tree_growth import ClassStats, Presorted, ValueStats
 from models._validation import check_positive_int, encode_classes, fit_input, predict_input
-from models.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from models.tree import CRITERIA, DecisionTreeClassifier, DecisionTreeRegressor
 
 
 class _Forest(BaseEstimator):
@@ -34,17 +40,30 @@ class _Forest(BaseEstimator):
 
     def _fit_trees(self, X: np.ndarray, y: np.ndarray) -> None:
         check_positive_int(self, "n_estimators", self.n_estimators)
+        if self.n_jobs is not None and self.n_jobs != -1:
+            check_positive_int(self, "n_jobs", self.n_jobs)
         if self.oob_score and not self.bootstrap:
             raise ValueError(f"{type(self).__name__}: oob_score needs bootstrap=True")
         rng = check_random_state(self.random_state)
+        seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_estimators)
+        presorted = Presorted(X)  # one argsort per feature, shared by every tree
         n = len(X)
-        self.estimators_, self._in_bag = [], []
-        for _ in range(self.n_estimators):
-            seed = rng.randint(np.iinfo(np.int32).max)
+
+        def fit_one(seed: int):
+            """One tree on a bootstrap sample, given as counts (weights) of the rows."""
             rows = np.random.RandomState(seed).randint(0, n, n) if self.bootstrap else np.arange(n)
-            tree = self._make_tree(seed).fit(X[rows], y[rows])
-            self.estimators_.append(tree)
-            self._in_bag.append(np.bincount(rows, minlength=n) > 0)
+            weight = np.bincount(rows, minlength=n).astype(np.float64)
+            tree = self._make_tree(seed)
+            tree.n_features_in_ = X.shape[1]
+            tree._check_params(X.shape[1])
+            tree._grow(self._tree_stats(tree, y, weight), presorted, weight)
+            return tree, weight > 0
+
+        workers = os.cpu_count() if self.n_jobs == -1 else (self.n_jobs or 1)
+        with ThreadPoolExecutor(max_workers=workers) as pool:  # NumPy releases the GIL
+            fitted = list(pool.map(fit_one, seeds))
+        self.estimators_ = [tree for tree, _ in fitted]
+        self._in_bag = [in_bag for _, in_bag in fitted]
         importances = np.mean([t.feature_importances_ for t in self.estimators_], axis=0)
         self.feature_importances_ = importances / max(importances.sum(), np.finfo(float).tiny)
         if self.oob_score:
@@ -86,7 +105,7 @@ class RandomForestClassifier(ClassifierMixin, _Forest):
     def __init__(self, n_estimators: int = 100, *, criterion: str = "gini",
                  max_depth: int | None = None, min_samples_split: int = 2,
                  min_samples_leaf: int = 1, max_features: Any = "sqrt", bootstrap: bool = True,
-                 oob_score: bool = False, random_state: Any = None):
+                 oob_score: bool = False, n_jobs: int | None = None, random_state: Any = None):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -95,21 +114,23 @@ class RandomForestClassifier(ClassifierMixin, _Forest):
         self.max_features = max_features
         self.bootstrap = bootstrap
         self.oob_score = oob_score
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any) -> RandomForestClassifier:
         X, y = fit_input(self, X, y)
         self.classes_, codes = encode_classes(y)
         self.n_classes_ = len(self.classes_)
-        self._fit_trees(X, codes)  # trees see class indices, so their columns line up
+        self._fit_trees(X, codes)
         return self
 
+    def _tree_stats(self, tree: DecisionTreeClassifier, codes: np.ndarray, weight: np.ndarray):
+        """The trees see class indices, so their columns are the forest's classes."""
+        tree.classes_, tree.n_classes_ = np.arange(self.n_classes_), self.n_classes_
+        return ClassStats(codes, weight, self.n_classes_, CRITERIA[self.criterion])
+
     def _tree_output(self, tree: DecisionTreeClassifier, X: np.ndarray) -> np.ndarray:
-        """The tree's class probabilities, placed in the forest's class columns
-        (a bootstrap sample may miss some classes)."""
-        proba = np.zeros((len(X), self.n_classes_))
-        proba[:, tree.classes_] = tree.predict_proba(X)
-        return proba
+        return tree.predict_proba(X)
 
     def _store_oob(self, oob: np.ndarray, codes: np.ndarray) -> None:
         self.oob_decision_function_ = oob
@@ -133,7 +154,7 @@ class RandomForestRegressor(RegressorMixin, _Forest):
     def __init__(self, n_estimators: int = 100, *, criterion: str = "squared_error",
                  max_depth: int | None = None, min_samples_split: int = 2,
                  min_samples_leaf: int = 1, max_features: Any = 1.0, bootstrap: bool = True,
-                 oob_score: bool = False, random_state: Any = None):
+                 oob_score: bool = False, n_jobs: int | None = None, random_state: Any = None):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -142,12 +163,16 @@ class RandomForestRegressor(RegressorMixin, _Forest):
         self.max_features = max_features
         self.bootstrap = bootstrap
         self.oob_score = oob_score
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any) -> RandomForestRegressor:
         X, y = fit_input(self, X, y, y_numeric=True)
         self._fit_trees(X, y)
         return self
+
+    def _tree_stats(self, tree: DecisionTreeRegressor, y: np.ndarray, weight: np.ndarray):
+        return ValueStats(y, weight)
 
     def _tree_output(self, tree: DecisionTreeRegressor, X: np.ndarray) -> np.ndarray:
         return tree.predict(X)

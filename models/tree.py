@@ -4,20 +4,19 @@ A node holding samples S is split on one feature f at one threshold t into
 L = {x_f <= t} and R = {x_f > t}, choosing (f, t) to minimise the weighted
 impurity of the children,
 
-    cost(f, t) = |L| · H(L) + |R| · H(R),
+    cost(f, t) = W_L · H(L) + W_R · H(R),
 
-where H is the criterion, computed from per-node statistics s (class counts
-for classification, Σy and Σy² for regression):
+where W is the (weighted) number of samples and H the criterion, computed from
+per-node statistics (class counts for classification, Σw, Σwy, Σwy² for regression):
 
-    gini           H = 1 - Σ_c p_c²                  p_c = count_c / n
+    gini           H = 1 - Σ_c p_c²                  p_c = count_c / W
     entropy        H = -Σ_c p_c log2 p_c
-    squared_error  H = Σy²/n - (Σy/n)²                (the variance of y)
+    squared_error  H = Σwy²/W - (Σwy/W)²             (the variance of y)
 
-For one feature, sort the node's samples by x_f: the statistics of every
-left child at once are the cumulative sums of the sorted per-sample
-statistics, and the right child's are the total minus those. So all n - 1
-thresholds of a feature are scored with a few vectorised operations, and a
-node costs O(d · n log n). Thresholds sit halfway between consecutive distinct
+Sorted by x_f, the statistics of every left child at once are cumulative sums,
+the right child's the total minus those, so every threshold is scored at once.
+The tree grows level by level, all open nodes of a depth together
+(models/_tree_growth.py). Thresholds sit halfway between consecutive distinct
 values, as in scikit-learn. Leaves predict the class fractions (or mean y) of
 their samples.
 
@@ -28,13 +27,14 @@ or when no split leaves min_samples_leaf samples on both sides.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
+from models._tree_growth import LEAF, ClassStats, LevelGrower, Presorted, ValueStats
 from models._validation import (
     check_choice,
     check_positive_int,
@@ -42,8 +42,6 @@ from models._validation import (
     fit_input,
     predict_input,
 )
-
-LEAF = -1
 
 
 def gini(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -59,75 +57,42 @@ def entropy(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
         return -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=-1)
 
 
-def squared_error(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Σy²/n - (Σy/n)², for rows [Σy, Σy²] over `n` samples."""
-    mean = stats[..., 0] / n
-    return np.maximum(stats[..., 1] / n - mean * mean, 0.0)
-
-
 CRITERIA: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "gini": gini, "entropy": entropy, "squared_error": squared_error,
+    "gini": gini, "entropy": entropy,
 }
-
-
-@dataclass
-class Split:
-    cost: float
-    feature: int
-    threshold: float
-
-
-def best_threshold(x: np.ndarray, Y: np.ndarray, impurity: Callable, min_leaf: int):
-    """(cost, threshold) of the best split of one feature, or None if no split is allowed.
-
-    Y holds each sample's statistics (a one-hot row, or [y, y²]); the left child
-    after the i-th sorted sample has statistics cumsum(Y_sorted)[i].
-    """
-    order = np.argsort(x, kind="stable")
-    xs, Ys = x[order], Y[order]
-    left = np.cumsum(Ys, axis=0)[:-1]
-    right = left[-1] + Ys[-1] - left
-    n_left = np.arange(1, len(x), dtype=np.float64)
-    n_right = len(x) - n_left
-    allowed = (xs[1:] > xs[:-1]) & (n_left >= min_leaf) & (n_right >= min_leaf)
-    if not allowed.any():
-        return None
-    cost = n_left * impurity(left, n_left) + n_right * impurity(right, n_right)
-    i = np.flatnonzero(allowed)[np.argmin(cost[allowed])]
-    threshold = xs[i] / 2.0 + xs[i + 1] / 2.0
-    if threshold == xs[i + 1]:  # two adjacent floats: the midpoint rounds up
-        threshold = xs[i]
-    return cost[i], threshold
 
 
 @dataclass
 class Tree:
     """A fitted tree as flat arrays, one entry per node (scikit-learn's `tree_` layout).
 
-    Node 0 is the root; children_left/right are LEAF (-1) at leaves; `value`
-    holds the class fractions (or [mean y]) of the node's training samples.
+    Node 0 is the root and nodes are numbered level by level; children_left/right and
+    feature are LEAF (-1) at leaves; `value` holds the class fractions (or [mean y]) of
+    the node's training samples, n_node_samples their number, weighted_n_node_samples
+    their total weight (bootstrap counts in a forest).
     """
 
-    children_left: list = field(default_factory=list)
-    children_right: list = field(default_factory=list)
-    feature: list = field(default_factory=list)
-    threshold: list = field(default_factory=list)
-    value: list = field(default_factory=list)
-    impurity: list = field(default_factory=list)
-    n_node_samples: list = field(default_factory=list)
+    children_left: np.ndarray
+    children_right: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    value: np.ndarray
+    impurity: np.ndarray
+    n_node_samples: np.ndarray
+    weighted_n_node_samples: np.ndarray
 
-    def add_node(self, value: np.ndarray, impurity: float, n: int) -> int:
-        for name, item in (("children_left", LEAF), ("children_right", LEAF), ("feature", LEAF),
-                           ("threshold", np.nan), ("value", value), ("impurity", impurity),
-                           ("n_node_samples", n)):
-            getattr(self, name).append(item)
-        return len(self.feature) - 1
-
-    def freeze(self) -> Tree:
-        """Lists to arrays, once the tree is grown."""
-        for name, column in vars(self).items():
-            setattr(self, name, np.asarray(column))
-        return self
+    @classmethod
+    def from_levels(cls, stats, nodes: list, splits: list) -> Tree:
+        """Assemble the arrays from LevelGrower.grow's per-level nodes and splits."""
+        node_stats, impurity, sizes = (np.concatenate(column) for column in zip(*nodes))
+        count = len(sizes)
+        left, right, feature = (np.full(count, LEAF) for _ in range(3))
+        threshold = np.full(count, np.nan)
+        for parent, split_feature, split_threshold, left_child in splits:
+            left[parent], right[parent] = left_child, left_child + 1
+            feature[parent], threshold[parent] = split_feature, split_threshold
+        return cls(left, right, feature, threshold, stats.value(node_stats), impurity,
+                   sizes, stats.total(node_stats))
 
     @property
     def node_count(self) -> int:
@@ -136,90 +101,30 @@ class Tree:
     @property
     def max_depth(self) -> int:
         depth = np.zeros(self.node_count, dtype=int)
-        for node in range(self.node_count):  # parents come before children
-            for child in (self.children_left[node], self.children_right[node]):
-                if child != LEAF:
-                    depth[child] = depth[node] + 1
+        for node in np.flatnonzero(self.children_left != LEAF):  # parents come before children
+            depth[[self.children_left[node], self.children_right[node]]] = depth[node] + 1
         return int(depth.max())
 
     def apply(self, X: np.ndarray) -> np.ndarray:
         """The leaf each row of X falls into, all rows descending together."""
         node = np.zeros(len(X), dtype=np.intp)
-        inner = self.children_left[node] != LEAF
-        while inner.any():
+        inner = np.flatnonzero(self.children_left[node] != LEAF)
+        while len(inner):
             at = node[inner]
             go_left = X[inner, self.feature[at]] <= self.threshold[at]
             node[inner] = np.where(go_left, self.children_left[at], self.children_right[at])
-            inner = self.children_left[node] != LEAF
+            inner = inner[self.children_left[node[inner]] != LEAF]
         return node
 
     def feature_importances(self, n_features: int) -> np.ndarray:
-        """Mean decrease in impurity: Σ over splits on f of n·H - n_L·H_L - n_R·H_R, normalised."""
-        importances = np.zeros(n_features)
-        for node in np.flatnonzero(self.children_left != LEAF):
-            left, right = self.children_left[node], self.children_right[node]
-            importances[self.feature[node]] += (
-                self.n_node_samples[node] * self.impurity[node]
-                - self.n_node_samples[left] * self.impurity[left]
-                - self.n_node_samples[right] * self.impurity[right]
-            )
+        """Mean decrease in impurity: Σ over splits on f of W·H - W_L·H_L - W_R·H_R, normalised."""
+        inner = np.flatnonzero(self.children_left != LEAF)
+        weighted = self.weighted_n_node_samples * self.impurity
+        decrease = (weighted[inner] - weighted[self.children_left[inner]]
+                    - weighted[self.children_right[inner]])
+        importances = np.bincount(self.feature[inner], weights=decrease, minlength=n_features)
         total = importances.sum()
         return importances / total if total > 0 else importances
-
-
-class _TreeGrower:
-    """Grows one tree depth-first from per-sample statistics Y (see module docstring)."""
-
-    def __init__(self, criterion: str, max_depth: int | None, min_samples_split: int,
-                 min_samples_leaf: int, n_try: int, rng: np.random.RandomState, leaf_value):
-        self.impurity = CRITERIA[criterion]
-        self.max_depth = np.inf if max_depth is None else max_depth
-        self.min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
-        self.min_samples_leaf = min_samples_leaf
-        self.n_try = n_try
-        self.rng = rng
-        self.leaf_value = leaf_value  # node statistics -> the node's prediction
-
-    def grow(self, X: np.ndarray, Y: np.ndarray) -> Tree:
-        tree = Tree()
-        root = self._add(tree, Y)
-        stack = [(root, np.arange(len(X)), 0)]
-        while stack:
-            node, rows, depth = stack.pop()
-            split = self._split(X[rows], Y[rows], tree.impurity[node], depth)
-            if split is None:
-                continue
-            goes_left = X[rows, split.feature] <= split.threshold
-            tree.feature[node], tree.threshold[node] = split.feature, split.threshold
-            for side, part in (("children_right", rows[~goes_left]),
-                               ("children_left", rows[goes_left])):
-                getattr(tree, side)[node] = self._add(tree, Y[part])
-                stack.append((getattr(tree, side)[node], part, depth + 1))
-        return tree.freeze()
-
-    def _add(self, tree: Tree, Y: np.ndarray) -> int:
-        stats, n = Y.sum(axis=0), np.float64(len(Y))
-        return tree.add_node(self.leaf_value(stats, n), float(self.impurity(stats, n)), len(Y))
-
-    def _split(self, X: np.ndarray, Y: np.ndarray, impurity: float, depth: int) -> Split | None:
-        """The best split over up to n_try non-constant features, in a random order.
-
-        A later feature must be strictly better to win, so ties go to the feature
-        drawn first (scikit-learn permutes the features at every node too).
-        """
-        if depth >= self.max_depth or len(Y) < self.min_samples_split or impurity <= 1e-12:
-            return None
-        best, tried = None, 0
-        for f in self.rng.permutation(X.shape[1]):
-            if tried >= self.n_try:
-                break
-            if X[0, f] == X[:, f].min() == X[:, f].max():
-                continue  # constant here: nothing to split, and it does not count as tried
-            tried += 1
-            found = best_threshold(X[:, f], Y, self.impurity, self.min_samples_leaf)
-            if found is not None and (best is None or found[0] < best.cost):
-                best = Split(found[0], int(f), float(found[1]))
-        return best
 
 
 def resolve_max_features(model: Any, max_features: Any, n_features: int) -> int:
@@ -239,18 +144,22 @@ def resolve_max_features(model: Any, max_features: Any, n_features: int) -> int:
 class _DecisionTree(BaseEstimator):
     """fit/apply shared by the classifier and the regressor."""
 
-    def _grow(self, X: np.ndarray, Y: np.ndarray, leaf_value: Callable) -> None:
+    def _check_params(self, n_features: int) -> None:
         check_choice(self, "criterion", self.criterion, self._criteria)
         if self.max_depth is not None:
             check_positive_int(self, "max_depth", self.max_depth)
         check_positive_int(self, "min_samples_split", self.min_samples_split)
         check_positive_int(self, "min_samples_leaf", self.min_samples_leaf)
-        self.max_features_ = resolve_max_features(self, self.max_features, X.shape[1])
-        grower = _TreeGrower(self.criterion, self.max_depth, self.min_samples_split,
-                             self.min_samples_leaf, self.max_features_,
-                             check_random_state(self.random_state), leaf_value)
-        self.tree_ = grower.grow(X, Y)
-        self.feature_importances_ = self.tree_.feature_importances(X.shape[1])
+        self.max_features_ = resolve_max_features(self, self.max_features, n_features)
+
+    def _grow(self, stats, presorted: Presorted, weight: np.ndarray) -> None:
+        """Grow tree_ on the rows of positive `weight` (a forest passes bootstrap counts)."""
+        grower = LevelGrower(stats, presorted, max_depth=self.max_depth,
+                             min_samples_split=self.min_samples_split,
+                             min_samples_leaf=self.min_samples_leaf, n_try=self.max_features_,
+                             rng=check_random_state(self.random_state))
+        self.tree_ = Tree.from_levels(stats, *grower.grow(np.flatnonzero(weight > 0)))
+        self.feature_importances_ = self.tree_.feature_importances(presorted.X.shape[1])
 
     def apply(self, X: Any) -> np.ndarray:
         """The index of the leaf each sample lands in."""
@@ -283,8 +192,10 @@ class DecisionTreeClassifier(ClassifierMixin, _DecisionTree):
         X, y = fit_input(self, X, y)
         self.classes_, codes = encode_classes(y)
         self.n_classes_ = len(self.classes_)
-        onehot = np.eye(self.n_classes_)[codes]
-        self._grow(X, onehot, leaf_value=lambda counts, n: counts / n)
+        self._check_params(X.shape[1])
+        weight = np.ones(len(X))
+        self._grow(ClassStats(codes, weight, self.n_classes_, CRITERIA[self.criterion]),
+                   Presorted(X), weight)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -315,7 +226,9 @@ class DecisionTreeRegressor(RegressorMixin, _DecisionTree):
 
     def fit(self, X: Any, y: Any) -> DecisionTreeRegressor:
         X, y = fit_input(self, X, y, y_numeric=True)
-        self._grow(X, np.column_stack([y, y * y]), leaf_value=lambda s, n: s[:1] / n)
+        self._check_params(X.shape[1])
+        weight = np.ones(len(X))
+        self._grow(ValueStats(y, weight), Presorted(X), weight)
         return self
 
     def predict(self, X: Any) -> np.ndarray:

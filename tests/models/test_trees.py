@@ -107,3 +107,52 @@ def test_bad_input():
         DecisionTreeRegressor().fit(X, y).predict(np.ones((1, 3)))
     with pytest.raises(ValueError, match="Input X contains NaN"):
         RandomForestRegressor().fit(np.array([[np.nan, 1.0], [1.0, 2.0]]), [0.0, 1.0])
+
+
+def test_constant_features_do_not_count_towards_max_features():
+    """Nine constant columns and one informative one: with max_features=1 every node keeps
+    drawing until it finds the informative column, so the tree separates the classes."""
+    rng = np.random.RandomState(0)
+    x = rng.uniform(size=200)
+    X = np.column_stack([np.ones((200, 9)), x])[:, rng.permutation(10)]
+    y = (x > 0.5).astype(int)
+    model = DecisionTreeClassifier(max_features=1, random_state=0).fit(X, y)
+    assert model.get_depth() == 1
+    assert model.score(X, y) == 1.0
+
+
+def test_split_search_is_sklearns_on_mnist(mnist_digits):
+    """1,000 digits, 784 features (many constant in a node, many ties): a depth-4 tree with
+    gini and one with entropy choose the same splits as scikit-learn's up to ties."""
+    X_train, X_test, y_train, _ = mnist_digits(1000)
+    for criterion in ("gini", "entropy"):
+        ours = DecisionTreeClassifier(criterion=criterion, max_depth=4, random_state=0)
+        ref = tree.DecisionTreeClassifier(criterion=criterion, max_depth=4, random_state=0)
+        ours.fit(X_train, y_train)
+        ref.fit(X_train, y_train)
+        np.testing.assert_allclose(np.sort(ours.tree_.impurity), np.sort(ref.tree_.impurity),
+                                   atol=1e-12)
+        assert (ours.predict(X_test) == ref.predict(X_test)).mean() > 0.95
+
+
+def test_forest_trees_are_grown_on_bootstrap_counts(churn):
+    """Each tree sees the distinct rows of its bootstrap sample, weighted by their counts
+    (scikit-learn's layout): the root holds ≈ 63 % of the rows and a weight of n."""
+    X_train, _, y_train, _ = churn
+    forest = RandomForestRegressor(n_estimators=3, max_depth=2, random_state=0)
+    forest.fit(X_train, y_train.astype(float))
+    for fitted, in_bag in zip(forest.estimators_, forest._in_bag):
+        assert fitted.tree_.n_node_samples[0] == in_bag.sum() < 0.7 * len(X_train)
+        assert fitted.tree_.weighted_n_node_samples[0] == len(X_train)
+
+
+@pytest.mark.parametrize("Forest", [RandomForestClassifier, RandomForestRegressor])
+def test_n_jobs_gives_the_same_forest(social_ads, Forest):
+    X_train, X_test, y_train, _ = social_ads
+    one = Forest(n_estimators=8, random_state=0).fit(X_train, y_train)
+    two = Forest(n_estimators=8, n_jobs=2, random_state=0).fit(X_train, y_train)
+    np.testing.assert_array_equal(one.predict(X_test), two.predict(X_test))
+    for a, b in zip(one.estimators_, two.estimators_):
+        np.testing.assert_array_equal(a.tree_.threshold, b.tree_.threshold)
+    with pytest.raises(ValueError, match=f"{Forest.__name__}: n_jobs must be an int >= 1"):
+        Forest(n_jobs=0).fit(X_train, y_train)

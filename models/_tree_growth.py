@@ -1,0 +1,285 @@
+"""Level-wise (breadth-first) growth of a CART tree: every open node of a depth at once.
+
+The Python loop runs over depth levels, never over samples, thresholds or nodes.
+At one level, each open node draws its features in a random order and examines
+the first `n_try` that are not constant in it; every (node, feature) pair is a
+*segment* (whether x_f is constant in the node is read off the segment's min and
+max before anything else). All segments of a level are laid end to end and
+
+1. sorted at once: the key `segment · n + rank_f(row)` orders the rows by
+   segment, then by x_f (ranks come from one argsort per feature, done once);
+2. cut into *runs* of equal x: a threshold can only fall between two runs;
+3. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount;
+4. accumulated: the statistics of the left child after run r are a cumulative
+   sum over the runs of its segment (np.cumsum minus the segment's start), the
+   right child's are the segment total minus that;
+5. scored: every threshold of every segment gets its split cost in one
+   vectorised expression, and a segmented argmin picks each segment's best;
+   a second segmented argmin picks each node's best segment.
+
+Ties go, as in scikit-learn, to the smaller threshold within a feature and to
+the feature drawn first within a node. A level with m (row, feature) pairs costs
+O(m log m) for the sort and O(m) for the rest, so a tree costs
+O(n_try · Σ_rows depth(row) · log) — the work of sorting each node per feature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+LEAF = -1
+CHUNK = 1 << 22  # (row, feature) pairs × statistics per chunk: bounds the memory of one pass
+
+
+class Presorted:
+    """Each feature's rows in increasing order, computed once (and shared by a forest's trees).
+
+    order[f, r] is the row with the r-th smallest x_f, values[f, r]
+    its x_f, and rank[f, i] the position of row i in order[f].
+    """
+
+    def __init__(self, X: np.ndarray):
+        self.X = X
+        columns = np.ascontiguousarray(X.T)
+        self.order = np.argsort(columns, axis=1)
+        self.values = np.take_along_axis(columns, self.order, axis=1)
+        self.rank = np.empty_like(self.order)
+        self.rank[np.arange(X.shape[1])[:, None], self.order] = np.arange(X.shape[0])
+
+
+class ClassStats:
+    """Per-node statistics for classification: the weighted count of each class."""
+
+    def __init__(self, codes: np.ndarray, weight: np.ndarray, n_classes: int,
+                 impurity: Callable[[np.ndarray, np.ndarray], np.ndarray]):
+        self.codes, self.weight, self.n_classes, self._impurity = codes, weight, n_classes, impurity
+        self.width = n_classes
+
+    def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+        """(n_groups, n_classes): Σ weight of each class over the rows of each group."""
+        key = group * self.n_classes + self.codes[rows]
+        counts = np.bincount(key, weights=self.weight[rows], minlength=n_groups * self.n_classes)
+        return counts.reshape(n_groups, self.n_classes)
+
+    def total(self, stats: np.ndarray) -> np.ndarray:
+        return stats.sum(axis=-1)
+
+    def impurity(self, stats: np.ndarray) -> np.ndarray:
+        return self._impurity(stats, self.total(stats))
+
+    def value(self, stats: np.ndarray) -> np.ndarray:
+        """The class fractions."""
+        return stats / self.total(stats)[:, None]
+
+    def split_cost(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """W_L·H(L) + W_R·H(R)."""
+        w_left, w_right = self.total(left), self.total(right)
+        return w_left * self._impurity(left, w_left) + w_right * self._impurity(right, w_right)
+
+
+class ValueStats:
+    """Per-node statistics for regression: [Σw, Σw·y, Σw·y²], y centred on its mean."""
+
+    width = 3
+
+    def __init__(self, y: np.ndarray, weight: np.ndarray):
+        self.shift = np.average(y, weights=weight)  # centring keeps the running sums small
+        self.y, self.weight = y - self.shift, weight
+
+    def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+        w, wy = self.weight[rows], self.weight[rows] * self.y[rows]
+        return np.stack([np.bincount(group, weights=v, minlength=n_groups)
+                         for v in (w, wy, wy * self.y[rows])], axis=1)
+
+    def total(self, stats: np.ndarray) -> np.ndarray:
+        return stats[..., 0]
+
+    def impurity(self, stats: np.ndarray) -> np.ndarray:
+        """The variance Σwy²/W - (Σwy/W)²."""
+        mean = stats[..., 1] / stats[..., 0]
+        return np.maximum(stats[..., 2] / stats[..., 0] - mean * mean, 0.0)
+
+    def value(self, stats: np.ndarray) -> np.ndarray:
+        """[mean y]."""
+        return (stats[:, 1] / stats[:, 0] + self.shift)[:, None]
+
+    def split_cost(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """W_L·Var(L) + W_R·Var(R) = Σwy² - S_L²/W_L - S_R²/W_R; Σwy² is the node's, the same
+        for every split, so only -S_L²/W_L - S_R²/W_R is returned (scikit-learn's proxy)."""
+        return -(left[:, 1] ** 2 / left[:, 0] + right[:, 1] ** 2 / right[:, 0])
+
+
+def segment_argmin(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The index of the first smallest value in each segment values[starts[i]:starts[i+1]]
+    (segments are non-empty and cover `values`)."""
+    lengths = np.diff(np.append(starts, len(values)))
+    smallest = np.repeat(np.minimum.reduceat(values, starts), lengths)
+    index = np.where(values == smallest, np.arange(len(values)), len(values))
+    return np.minimum.reduceat(index, starts)
+
+
+def midpoint(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Halfway between two values; `low` if the midpoint rounds up to `high` (adjacent floats)."""
+    middle = low / 2.0 + high / 2.0
+    return np.where(middle == high, low, middle)
+
+
+class LevelGrower:
+    """Grows one tree level by level; see the module docstring."""
+
+    def __init__(self, stats, presorted: Presorted, *, max_depth: int | None,
+                 min_samples_split: int, min_samples_leaf: int, n_try: int,
+                 rng: np.random.RandomState):
+        self.stats, self.sorted = stats, presorted
+        self.max_depth = np.inf if max_depth is None else max_depth
+        self.min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
+        self.min_samples_leaf = min_samples_leaf
+        self.n_try = n_try
+        self.rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+
+    def grow(self, rows: np.ndarray):
+        """Grow from the training rows `rows` (weight > 0). Returns, per level, the nodes'
+        (statistics, impurity, row count) and the splits' (node id, feature, threshold,
+        left child id; the right child is the next id): Tree.from_levels assembles them."""
+        nodes, splits = [], []
+        rows = rows.astype(np.intp)
+        sizes = np.array([len(rows)])
+        node_stats = self.stats.sums(rows, np.zeros(len(rows), np.intp), 1)
+        ids, depth, next_id = np.array([0]), 0, 1
+        while True:
+            impurity = self.stats.impurity(node_stats)
+            nodes.append((node_stats, impurity, sizes))
+            splittable = ((depth < self.max_depth) & (sizes >= self.min_samples_split)
+                          & (impurity > 1e-12))
+            feature, threshold = self._best_splits(rows, sizes, splittable)
+            split = feature >= 0
+            if not split.any():
+                break
+            rows, child = self._partition(rows, sizes, split, feature, threshold)
+            n_children = 2 * int(split.sum())
+            sizes = np.bincount(child, minlength=n_children)
+            node_stats = self.stats.sums(rows, child, n_children)
+            children = next_id + np.arange(n_children)
+            splits.append((ids[split], feature[split], threshold[split], children[0::2]))
+            ids, depth, next_id = children, depth + 1, next_id + n_children
+        return nodes, splits
+
+    def _partition(self, rows, sizes, split, feature, threshold):
+        """Rows of split nodes, regrouped by child (left, right of the first split node, ...)."""
+        node = np.repeat(np.arange(len(sizes)), sizes)
+        keep = split[node]
+        rows, node = rows[keep], node[keep]
+        x = self.sorted.X[rows, feature[node]]
+        split_index = np.cumsum(split) - 1
+        child = 2 * split_index[node] + (x > threshold[node])
+        order = np.argsort(child, kind="stable")
+        return rows[order], child[order]
+
+    def _best_splits(self, rows, sizes, splittable):
+        """(feature, threshold) of each node's best split; feature = LEAF where none is allowed."""
+        n_nodes, n_features = len(sizes), self.sorted.X.shape[1]
+        feature, threshold = np.full(n_nodes, LEAF), np.full(n_nodes, np.nan)
+        open_nodes = np.flatnonzero(splittable)
+        if not len(open_nodes):
+            return feature, threshold
+        starts = np.cumsum(sizes) - sizes
+        draws = self.rng.permuted(np.tile(np.arange(n_features), (len(open_nodes), 1)), axis=1)
+        found = np.zeros(len(open_nodes), np.intp)  # non-constant features examined
+        drawn = np.zeros(len(open_nodes), np.intp)  # features drawn
+        found_pairs, rounds = [], 0
+        while True:  # constant features do not count: draw again, 2, 4, 8... × the shortfall
+            rounds += 1
+            want = np.minimum((self.n_try - found) << rounds, n_features - drawn)
+            if not want.any():
+                break
+            first = np.repeat(np.cumsum(want) - want, want)
+            pair_node = np.repeat(np.arange(len(open_nodes)), want)
+            pair_draw = drawn[pair_node] + np.arange(len(first)) - first
+            pair_feature = draws[pair_node, pair_draw]
+            row_start, size = starts[open_nodes[pair_node]], sizes[open_nodes[pair_node]]
+            varies = self._chunked(self._varies, rows, row_start, size, pair_feature)[0]
+            running = np.cumsum(varies)
+            found_here = running - (running - varies)[first]  # varying features so far, per node
+            use = varies & (found[pair_node] + found_here <= self.n_try)
+            found += np.bincount(pair_node[use], minlength=len(open_nodes))
+            drawn += want
+            if not use.any():
+                continue
+            cost, thresh = self._chunked(self._score, rows, row_start[use], size[use],
+                                         pair_feature[use])
+            found_pairs.append((pair_node[use], pair_draw[use], pair_feature[use], cost, thresh))
+        if not found_pairs:  # every feature is constant in every open node
+            return feature, threshold
+        pair_node, pair_draw, pair_feature, cost, thresh = map(np.concatenate, zip(*found_pairs))
+        valid = np.isfinite(cost)
+        if not valid.any():
+            return feature, threshold
+        order = np.lexsort((pair_draw[valid], pair_node[valid]))  # by node, then draw order
+        pair_node, pair_feature, cost, thresh = (a[valid][order]
+                                                 for a in (pair_node, pair_feature, cost, thresh))
+        first = np.flatnonzero(np.diff(pair_node, prepend=-1))
+        best = segment_argmin(cost, first)
+        winners = open_nodes[pair_node[best]]
+        feature[winners], threshold[winners] = pair_feature[best], thresh[best]
+        return feature, threshold
+
+    def _chunked(self, score, rows, row_start, size, pair_feature):
+        """score(...) over the (node, feature) pairs, a chunk of them at a time."""
+        bounds = np.cumsum(size) * self.stats.width // CHUNK
+        results = [score(rows, row_start[chunk], size[chunk], pair_feature[chunk])
+                   for chunk in np.split(np.arange(len(size)), np.flatnonzero(np.diff(bounds)) + 1)]
+        return tuple(map(np.concatenate, zip(*results)))
+
+    def _rows(self, rows, row_start, size):
+        """The rows of each pair's node, laid end to end, and the pair of each."""
+        pair = np.repeat(np.arange(len(size)), size)
+        first_of_pair = np.cumsum(size) - size
+        return rows[np.repeat(row_start - first_of_pair, size) + np.arange(len(pair))], pair
+
+    def _varies(self, rows, row_start, size, pair_feature):
+        """(Whether x_f takes more than one value in the node,) for each (node, f) pair."""
+        row, pair = self._rows(rows, row_start, size)
+        x = self.sorted.X.ravel()[row * self.sorted.X.shape[1] + pair_feature[pair]]
+        first_of_pair = np.cumsum(size) - size
+        return (np.minimum.reduceat(x, first_of_pair) < np.maximum.reduceat(x, first_of_pair),)
+
+    def _score(self, rows, row_start, size, pair_feature):
+        """(cost, threshold) of the best split of each (node, feature) pair; cost = inf where
+        no threshold leaves min_samples_leaf rows on both sides."""
+        row, pair = self._rows(rows, row_start, size)
+        n = self.sorted.order.shape[1]
+        first_of_pair = np.cumsum(size) - size
+        flat = pair_feature[pair] * n  # row f of the (features, n) presorted arrays
+        key = pair.astype(np.int32 if len(size) * n < 2**31 else np.int64) * n
+        key += self.sorted.rank.ravel()[flat + row]
+        key.sort()  # by pair, then by x_f
+        flat += key - pair * n
+        row, x = self.sorted.order.ravel()[flat], self.sorted.values.ravel()[flat]
+        new_run = np.ones(len(pair), bool)
+        new_run[1:] = x[1:] != x[:-1]
+        new_run[first_of_pair] = True
+        run_start = np.flatnonzero(new_run)
+        run = np.cumsum(new_run) - 1
+        run_pair = pair[run_start]
+        first_run = run[first_of_pair]
+        last_run = np.append(first_run[1:], len(run_start)) - 1
+        left = self._segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run, run_pair)
+        n_left = self._segment_cumsum(np.diff(np.append(run_start, len(pair)))[:, None],
+                                      first_run, run_pair)[:, 0]
+        right = left[last_run][run_pair] - left
+        n_right = size[run_pair] - n_left
+        allowed = ((np.arange(len(run_start)) != last_run[run_pair])
+                   & (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cost = np.where(allowed, self.stats.split_cost(left, right), np.inf)
+        best = segment_argmin(cost, first_run)
+        after = run_start[np.minimum(best + 1, len(run_start) - 1)]
+        return cost[best], midpoint(x[run_start[best]], x[after])
+
+    @staticmethod
+    def _segment_cumsum(values, first, segment):
+        """Running sums restarting at each segment (segment[i] is the segment of row i)."""
+        running = np.cumsum(values, axis=0)
+        return running - (running[first] - values[first])[segment]
