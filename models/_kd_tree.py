@@ -10,11 +10,12 @@ a query x to any point of a leaf is at least the distance from x to the leaf's b
     box_p(x) = Σ_f max(lo_f - x_f, 0, x_f - hi_f)^p,
 
 so a leaf whose box is farther than a query's current k-th best candidate cannot
-improve it and is skipped. First every query searches the leaf nearest to it (its
-own leaf, box distance 0), which gives most queries a tight k-th distance; then
-every other leaf is searched only by the queries whose k-th distance reaches its
-box. A leaf at exactly that distance is searched too, so a tie is resolved by the
-training index, as in the brute-force search. For a few features this measures a
+improve it and is skipped. Every query visits the leaves nearest box first (its
+own leaf, box distance 0, gives most queries a tight k-th distance at once) and
+stops at the first box beyond its k-th distance; all queries take their step
+together, one vectorized search per round. A leaf at exactly that distance is
+searched too, so a tie is resolved by the training index, as in the brute-force
+search. For a few features this measures a
 few leaves per query instead of all n rows; with many features (MNIST's 784) the
 boxes overlap every query and brute force is faster.
 """
@@ -50,6 +51,11 @@ class KDTree:
             order = np.argsort(points[:, feature], kind="stable")
             half = len(rows) // 2
             parts += [rows[order[half:]], rows[order[:half]]]
+        # leaf_rows[l]: leaf l's row indices, padded with n, the index of a point at infinity
+        self.leaf_rows = np.full((len(self.leaves), max(map(len, self.leaves))), len(X))
+        for leaf, rows in enumerate(self.leaves):
+            self.leaf_rows[leaf, :len(rows)] = rows
+        self.padded = np.vstack([X, np.full(X.shape[1], np.inf)])
         self.lo = np.array([X[rows].min(axis=0) for rows in self.leaves])
         self.hi = np.array([X[rows].max(axis=0) for rows in self.leaves])
 
@@ -67,25 +73,29 @@ class KDTree:
         return indices
 
     def _query_block(self, Q: np.ndarray, k: int, p: float) -> np.ndarray:
+        """Rounds over all queries at once: in round j each query searches its j-th nearest
+        leaf (by box distance), if that box is within its current k-th best distance. The
+        boxes come in increasing distance, so a query that skips a leaf is finished."""
         best = np.full((len(Q), k), np.inf)  # p-th powers of the k best distances so far
         best_index = np.full((len(Q), k), len(self.X), dtype=np.intp)
         boxes = self.box_distances(Q, p)
-        own = np.argmin(boxes, axis=1)
-        for leaf, rows in enumerate(self.leaves):  # first pass: each query's own leaf
-            self._search(Q, np.flatnonzero(own == leaf), rows, p, best, best_index)
-        for leaf, rows in enumerate(self.leaves):  # then the leaves that can still help
-            helps = (boxes[:, leaf] <= best[:, -1]) & (own != leaf)
-            self._search(Q, np.flatnonzero(helps), rows, p, best, best_index)
+        order = np.argsort(boxes, axis=1)
+        queries = np.arange(len(Q))
+        for j in range(len(self.leaves)):
+            leaves = order[queries, j]
+            helps = boxes[queries, leaves] <= best[queries, -1]
+            queries, leaves = queries[helps], leaves[helps]
+            if len(queries) == 0:
+                break
+            self._search(Q, queries, self.leaf_rows[leaves], p, best, best_index)
         return best_index
 
     def _search(self, Q, queries, rows, p, best, best_index) -> None:
-        """Merge the rows of one leaf into the k best of `queries` (in place)."""
-        if len(queries) == 0:
-            return
-        gaps = np.abs(Q[queries, None, :] - self.X[rows])
-        powers = power(gaps, p).sum(axis=2)
-        values = np.concatenate([best[queries], powers], axis=1)
-        index = np.concatenate([best_index[queries], np.broadcast_to(rows, powers.shape)], axis=1)
+        """Merge rows[i] (one leaf's rows, padded with the index n) into the k best of
+        query queries[i], in place; ordered by (distance, index)."""
+        gaps = np.abs(Q[queries, None, :] - self.padded[rows])
+        values = np.concatenate([best[queries], power(gaps, p).sum(axis=2)], axis=1)
+        index = np.concatenate([best_index[queries], rows], axis=1)
         order = np.lexsort((index, values), axis=1)[:, :best.shape[1]]
         best[queries] = np.take_along_axis(values, order, axis=1)
         best_index[queries] = np.take_along_axis(index, order, axis=1)
