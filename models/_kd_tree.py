@@ -48,8 +48,8 @@ class KDTree:
                 continue
             points = X[rows]
             feature = np.argmax(points.max(axis=0) - points.min(axis=0))
-            order = np.argsort(points[:, feature], kind="stable")
             half = len(rows) // 2
+            order = np.argpartition(points[:, feature], half)
             parts += [rows[order[half:]], rows[order[:half]]]
         # leaf_rows[l]: leaf l's row indices, padded with n, the index of a point at infinity
         self.leaf_rows = np.full((len(self.leaves), max(map(len, self.leaves))), len(X))
@@ -62,8 +62,12 @@ class KDTree:
     def box_distances(self, Q: np.ndarray, p: float) -> np.ndarray:
         """B[i, l] = Σ_f max(lo_lf - q_if, 0, q_if - hi_lf)^p, a lower bound of the p-th
         power of the distance from query i to any row in leaf l."""
-        gap = np.maximum(self.lo - Q[:, None, :], Q[:, None, :] - self.hi)
-        return power(np.maximum(gap, 0.0), p).sum(axis=2)
+        total = np.zeros((len(Q), len(self.leaves)))
+        for f in range(Q.shape[1]):  # one feature at a time: (m, L) blocks, not (m, L, d)
+            below = self.lo[:, f] - Q[:, f:f + 1]
+            gap = np.maximum(below, Q[:, f:f + 1] - self.hi[:, f])
+            total += power(np.maximum(gap, 0.0, out=gap), p)
+        return total
 
     def query(self, Q: np.ndarray, k: int, p: float) -> np.ndarray:
         """Indices (len(Q), k) of the k nearest rows to each query, ordered by (distance, index)."""
