@@ -14,9 +14,12 @@ None of them needs the points again after the first distance matrix: when A
 and B merge, the distance from the new cluster to any C follows from d(A, C),
 d(B, C) and d(A, B) (the Lance–Williams update, `LINKAGE_UPDATES`).
 
-This is the textbook O(n²) memory, O(n³) time algorithm: each merge scans the
-whole distance matrix for its minimum. Merge distances are non-decreasing for
-these four linkages, so the last merges are the ones to undo when cutting.
+Scanning the whole matrix for its minimum at every merge would take O(n³) time;
+the same merges come out of the nearest-neighbour chain (ward, complete,
+average) and of a minimum spanning tree (single) in O(n²) time and memory
+(derivation in docs/models/agglomerative.md). Merge distances are
+non-decreasing for these four linkages, so the last merges are the ones to
+undo when cutting.
 """
 
 from __future__ import annotations
@@ -50,31 +53,103 @@ def merge_tree(X: np.ndarray, linkage: str) -> tuple[np.ndarray, np.ndarray]:
     """(children, distances) of the n - 1 merges, in scikit-learn's layout.
 
     Leaves are nodes 0..n-1; merge i creates node n + i from children[i] (the
-    smaller node id first) at height distances[i].
+    smaller node id first) at height distances[i]. Single linkage comes from a
+    minimum spanning tree, the other linkages from the nearest-neighbour chain;
+    both find the same merges as the greedy "merge the closest pair" loop.
     """
-    n = len(X)
-    update = LINKAGE_UPDATES[linkage]
     D = np.sqrt(squared_euclidean(X, X))
     np.fill_diagonal(D, np.inf)
-    node = np.arange(n)  # the tree node that row/column i of D stands for
+    pairs, heights = minimum_spanning_tree(D) if linkage == "single" else nn_chain(D, linkage)
+    return label_merges(pairs, heights, len(X))
+
+
+def minimum_spanning_tree(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The n - 1 edges (pairs, lengths) of a minimum spanning tree of D, by Prim's algorithm.
+
+    Grow the tree from point 0; `reach[j]` is j's distance to the tree and `via[j]`
+    the tree point it is closest to. Each step adds the outside point nearest to
+    the tree, then lets it shorten every reach: O(n) vectorized work per step.
+    Merging along the edges shortest first is single linkage (Gower & Ross, 1969).
+    """
+    n = len(D)
+    reach, via = D[0].copy(), np.zeros(n, dtype=np.intp)
+    reach[0] = np.inf
+    inside = np.zeros(n, dtype=bool)
+    inside[0] = True
+    pairs, heights = np.empty((n - 1, 2), dtype=np.intp), np.empty(n - 1)
+    for step in range(n - 1):
+        j = int(np.argmin(reach))
+        pairs[step], heights[step] = (via[j], j), reach[j]
+        inside[j] = True
+        closer = D[j] < reach
+        reach[closer], via[closer] = D[j, closer], j
+        reach[inside] = np.inf
+    return pairs, heights
+
+
+def nn_chain(D: np.ndarray, linkage: str) -> tuple[np.ndarray, np.ndarray]:
+    """The n - 1 merges (pairs of rows, heights) by the nearest-neighbour chain.
+
+    Follow nearest neighbours a → b → c ... until two clusters are each other's
+    nearest neighbour, merge them, and carry on from the rest of the chain.
+    Ward, complete and average linkage are reducible (a merged cluster is never
+    closer to a third one than the nearer of its parts was), so the rest of the
+    chain stays a chain of nearest neighbours, and every merge is one the greedy
+    algorithm makes too. Each cluster enters the chain at most a few times:
+    O(n²) time instead of O(n³). D is updated in place (Lance–Williams); the
+    merged cluster takes the row of its second part, the first row is retired.
+    """
+    n = len(D)
+    update = LINKAGE_UPDATES[linkage]
     size = np.ones(n)
     alive = np.ones(n, dtype=bool)
-    children = np.empty((n - 1, 2), dtype=np.intp)
-    distances = np.empty(n - 1)
+    pairs, heights = np.empty((n - 1, 2), dtype=np.intp), np.empty(n - 1)
+    chain: list[int] = []
     for step in range(n - 1):
-        a, b = sorted(np.unravel_index(np.argmin(D), D.shape))
-        children[step] = sorted((node[a], node[b]))
-        distances[step] = D[a, b]
-        # the merged cluster takes row a; row b is retired
-        D[a] = update(D[a], D[b], D[a, b], size[a], size[b], size)
-        D[:, a] = D[a]
-        alive[b] = False
-        D[b, :] = D[:, b] = np.inf
-        D[a, ~alive] = D[~alive, a] = np.inf
-        D[a, a] = np.inf
-        size[a] += size[b]
-        node[a] = n + step
-    return children, distances
+        if not chain:
+            chain.append(int(np.argmax(alive)))
+        while True:
+            a = chain[-1]
+            b = int(np.argmin(D[a]))
+            if len(chain) > 1 and D[a, chain[-2]] == D[a, b]:
+                b = chain[-2]  # on a tie, go back: the chain must not cycle
+            if len(chain) > 1 and b == chain[-2]:
+                break
+            chain.append(b)
+        chain.pop()
+        chain.pop()
+        pairs[step], heights[step] = (a, b), D[a, b]
+        D[b] = update(D[a], D[b], D[a, b], size[a], size[b], size)
+        alive[a] = False
+        D[b, ~alive] = np.inf
+        D[b, b] = np.inf
+        D[:, b] = D[b]
+        D[a, :] = D[:, a] = np.inf
+        size[b] += size[a]
+    return pairs, heights
+
+
+def label_merges(pairs: np.ndarray, heights: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tree node ids for merges given as pairs of points, one from each merged cluster.
+
+    The merges are sorted by height (stably: a cluster is never merged before it
+    is made), then replayed with a union-find that maps each point to the node of
+    its current cluster.
+    """
+    order = np.argsort(heights, kind="stable")
+    root = np.arange(2 * n - 1)
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    children = np.empty((n - 1, 2), dtype=np.intp)
+    for step, (a, b) in enumerate(pairs[order]):
+        children[step] = sorted((find(a), find(b)))
+        root[children[step]] = n + step
+    return children, heights[order]
 
 
 def cut_tree(children: np.ndarray, n_clusters: int) -> np.ndarray:

@@ -10,8 +10,12 @@ Regressor:  ŷ(x) = Σ_{i ∈ N_k(x)} w_i y_i / Σ_{i ∈ N_k(x)} w_i.
 Weights are w_i = 1 ("uniform") or w_i = 1 / d_p(x, z_i) ("distance"; a query
 that coincides with training points gets weight 1 on those points only).
 
-There is no training: `fit` stores the data. A query batch of m rows against n
-training rows costs O(m·n·d) time, done in row chunks of O(n) memory each.
+`fit` stores the data, and with algorithm="kd_tree" also builds a k-d tree
+(`models/_kd_tree.py`, O(n log n)) so a query measures a few leaves instead of
+all n rows. algorithm="brute" measures every pair: O(m·n·d) for m queries, in
+row chunks of O(n) memory each. algorithm="auto" takes the tree for at most
+15 features (scikit-learn's threshold) and brute force above: with many
+features every leaf's box comes close to every query and pruning stops paying.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from models._distance import ReferenceRows, minkowski_to_own_rows, reduced_distances, row_chunks
+from models._kd_tree import KDTree
 from models._validation import (
     check_at_most,
     check_choice,
@@ -92,16 +97,22 @@ class _KNeighbors(BaseEstimator):
         weights: str = "uniform",
         metric: str = "minkowski",
         p: float = 2,
+        algorithm: str = "auto",
+        leaf_size: int = 30,
     ):
         self.n_neighbors = n_neighbors
         self.weights = weights
         self.metric = metric
         self.p = p
+        self.algorithm = algorithm
+        self.leaf_size = leaf_size
 
     def _check_params(self) -> None:
         check_positive_int(self, "n_neighbors", self.n_neighbors)
         check_choice(self, "weights", self.weights, ("uniform", "distance"))
         check_choice(self, "metric", self.metric, ("euclidean", "manhattan", "minkowski"))
+        check_choice(self, "algorithm", self.algorithm, ("auto", "kd_tree", "brute"))
+        check_positive_int(self, "leaf_size", self.leaf_size)
         if self.metric == "minkowski" and not self.p >= 1:
             raise ValueError(f"{type(self).__name__}: p must be >= 1, got {self.p!r}")
 
@@ -112,6 +123,11 @@ class _KNeighbors(BaseEstimator):
     def _store(self, X: np.ndarray, y: np.ndarray) -> None:
         self._check_params()
         self._training_rows = ReferenceRows(X)  # centred, with norms reused by every query
+        use_tree = self.algorithm == "kd_tree" or (self.algorithm == "auto" and X.shape[1] <= 15)
+        # the tree measures differences directly, so it needs no centring and gets none:
+        # a point halfway between two training points then ties exactly, as it should
+        self._tree = KDTree(X, self.leaf_size) if use_tree else None
+        self._fit_method = "kd_tree" if use_tree else "brute"
         self._y = y
         self.n_samples_fit_ = X.shape[0]
 
@@ -134,8 +150,11 @@ class _KNeighbors(BaseEstimator):
         indices = np.empty((len(X), k), dtype=np.intp)
         distances = np.empty((len(X), k))
         for rows in row_chunks(len(X), self.n_samples_fit_):
-            reduced = reduced_distances(X[rows], self._training_rows, p)
-            indices[rows] = smallest_k_on_all_cores(reduced, k)
+            if self._tree is not None:
+                indices[rows] = self._tree.query(X[rows], k, p)
+            else:
+                reduced = reduced_distances(X[rows], self._training_rows, p)
+                indices[rows] = smallest_k_on_all_cores(reduced, k)
             distances[rows] = minkowski_to_own_rows(self._training_rows.centred(X[rows]),
                                                     self._training_rows.rows[indices[rows]], p)
         return (distances, indices) if return_distance else indices
@@ -146,7 +165,7 @@ class _KNeighbors(BaseEstimator):
 
 
 class KNeighborsClassifier(ClassifierMixin, _KNeighbors):
-    """Vote among the k nearest training points (scikit-learn's brute-force search)."""
+    """Vote among the k nearest training points."""
 
     def fit(self, X: Any, y: Any) -> KNeighborsClassifier:
         X, y = fit_input(self, X, y)

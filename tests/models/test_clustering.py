@@ -101,3 +101,25 @@ def test_bad_input():
         KMeans(n_clusters=2).fit(np.array([[np.nan, 1.0], [1.0, 2.0], [0.0, 0.0]]))
     with pytest.raises(ValueError, match="X has 3 features, but KMeans is expecting 2"):
         KMeans(n_clusters=2).fit(X).predict(np.ones((1, 3)))
+
+
+@pytest.mark.parametrize("linkage", ["ward", "complete", "average", "single"])
+def test_nn_chain_and_spanning_tree_match_sklearn_on_larger_random_data(linkage):
+    """400 points in 5-D: every merge height and the 2- to 8-cluster cuts agree."""
+    X = np.random.RandomState(1).randn(400, 5)
+    ref = sk.AgglomerativeClustering(n_clusters=8, linkage=linkage, compute_distances=True).fit(X)
+    ours = AgglomerativeClustering(n_clusters=8, linkage=linkage).fit(X)
+    np.testing.assert_allclose(ours.distances_, ref.distances_, rtol=1e-10)
+    for k in range(2, 9):
+        labels = sk.AgglomerativeClustering(n_clusters=k, linkage=linkage).fit(X).labels_
+        ours_k = AgglomerativeClustering(n_clusters=k, linkage=linkage).fit(X).labels_
+        assert adjusted_rand_score(ours_k, labels) == 1.0
+
+
+@pytest.mark.parametrize("linkage", ["ward", "complete", "average", "single"])
+def test_agglomerative_same_labels_on_mnist_digits(mnist_digits, linkage):
+    """1,000 digits, 784 pixels with many exact ties in the distances: same 10 clusters."""
+    X = mnist_digits(1000)[0]
+    ours = AgglomerativeClustering(n_clusters=10, linkage=linkage).fit(X)
+    ref = sk.AgglomerativeClustering(n_clusters=10, linkage=linkage).fit(X)
+    assert adjusted_rand_score(ours.labels_, ref.labels_) == 1.0

@@ -16,11 +16,15 @@ SETTINGS = [
 ]
 
 
+@pytest.mark.parametrize("algorithm", ["brute", "kd_tree"])
 @pytest.mark.parametrize("params", SETTINGS, ids=str)
-def test_social_ads_predictions_identical(social_ads, params):
+def test_social_ads_predictions_identical(social_ads, params, algorithm):
+    """Each search against scikit-learn's same search: the data hold duplicate rows with
+    different labels, and which of two tied neighbours wins depends on how the distance is
+    rounded (brute force: the expansion; the tree: direct differences, as scikit-learn's)."""
     X_train, X_test, y_train, _ = social_ads
-    ours = KNeighborsClassifier(**params).fit(X_train, y_train)
-    ref = sk.KNeighborsClassifier(algorithm="brute", **params).fit(X_train, y_train)
+    ours = KNeighborsClassifier(algorithm=algorithm, **params).fit(X_train, y_train)
+    ref = sk.KNeighborsClassifier(algorithm=algorithm, **params).fit(X_train, y_train)
     np.testing.assert_array_equal(ours.predict(X_test), ref.predict(X_test))
     proba, ref_proba = ours.predict_proba(X_test), ref.predict_proba(X_test)
     if params.get("weights") == "distance":
@@ -132,3 +136,32 @@ def test_a_large_constant_column_changes_no_neighbour(mnist_subset):
     np.testing.assert_array_equal(ind, ref_ind)
     np.testing.assert_allclose(dist, ref_dist, rtol=1e-9)
     np.testing.assert_array_equal(ours.predict(shifted_test), ref.predict(X_test))
+
+
+@pytest.mark.parametrize("p", [1, 2, 3])
+@pytest.mark.parametrize("k", [1, 5, 40])
+def test_kd_tree_equals_a_stable_sort_of_exact_distances_with_many_ties(p, k):
+    """Integer points in 3-D: many tied distances; the tree keeps the lower index, as a
+    stable sort does, including k beyond one leaf and leaves of very different sizes."""
+    rng = np.random.default_rng(k + 10 * p)
+    X, Q = rng.integers(0, 5, (500, 3)).astype(float), rng.integers(0, 5, (200, 3)).astype(float)
+    expected = np.argsort((np.abs(Q[:, None] - X) ** p).sum(axis=2), axis=1, kind="stable")[:, :k]
+    for leaf_size in (1, 7, 30):
+        model = KNeighborsRegressor(n_neighbors=k, p=p, algorithm="kd_tree", leaf_size=leaf_size)
+        np.testing.assert_array_equal(model.fit(X, np.zeros(500)).kneighbors(Q)[1], expected)
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+def test_tree_and_brute_force_agree_with_sklearn_on_random_data(weights):
+    rng = np.random.RandomState(0)
+    X, y, Q = rng.randn(3000, 4), rng.randn(3000), rng.randn(500, 4)
+    ref = sk.KNeighborsRegressor(n_neighbors=7, weights=weights, algorithm="kd_tree").fit(X, y)
+    ref_dist, ref_ind = ref.kneighbors(Q)
+    for algorithm in ("auto", "kd_tree", "brute"):
+        ours = KNeighborsRegressor(n_neighbors=7, weights=weights, algorithm=algorithm).fit(X, y)
+        dist, ind = ours.kneighbors(Q)
+        np.testing.assert_array_equal(ind, ref_ind)
+        np.testing.assert_allclose(dist, ref_dist, rtol=1e-12)
+        np.testing.assert_allclose(ours.predict(Q), ref.predict(Q), rtol=1e-12)
+    assert KNeighborsRegressor().fit(X, y)._fit_method == "kd_tree"
+    assert KNeighborsRegressor().fit(rng.randn(50, 16), y[:50])._fit_method == "brute"
