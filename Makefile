@@ -1,12 +1,12 @@
-# The two commands a new user types: `make demo` and `make test`.
-# Both create (or refresh) the virtual environment in .venv first.
+# The three commands a new user types: `make demo`, `make test` and `make notebooks`.
+# Each creates (or refreshes) the virtual environment in .venv first.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean docs
+.PHONY: demo test lint bench clean docs notebooks
 
 $(INSTALLED): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(INSTALLED): setup.cfg pyproject.toml
 demo: $(INSTALLED)
 	$(BIN)/python examples/digit_recognizer.py --out outputs
 	$(BIN)/python examples/see_backprop.py --only mlp --out outputs
+
+# JupyterLab on the tour, the labs and the exercises (docs/notebooks/)
+notebooks: $(INSTALLED)
+	$(BIN)/jupyter lab docs/notebooks
 
 docs: $(INSTALLED)
 	$(BIN)/mkdocs build --strict --site-dir site

@@ -219,11 +219,12 @@ def test_a_2000_node_graph_opens_and_steps_without_freezing(browser, tmp_path):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """The docs site, built as `make docs` builds it."""
+    """The docs site, built as `make docs` builds it (its notebooks run this checkout's code)."""
     out = tmp_path_factory.mktemp("site")
     mkdocs = Path(sys.executable).parent / "mkdocs"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     subprocess.run([str(mkdocs), "build", "--strict", "--quiet", "--site-dir", str(out)],
-                   cwd=ROOT, check=True, capture_output=True)
+                   cwd=ROOT, env=env, check=True, capture_output=True)
     return out
 
 
@@ -252,4 +253,64 @@ def test_the_docs_page_renders_its_math_and_its_stepper_offline(browser, site):
     finally:
         browser.switch_to.default_content()
     assert not_blank(browser.get_screenshot_as_png())
+    assert_nothing_left_the_machine(browser)
+
+
+NOTEBOOK_PAGES = ["tour", "labs/overwritten_gradient", "labs/missing_unbroadcast",
+                  "labs/mean_without_1_over_n", "exercises"]
+
+
+def remote_resources(html: str) -> list[str]:
+    """The http(s) addresses a page would load: the src/href of its scripts, styles,
+    images and frames, CSS url(...) and @import, and addresses in inline scripts."""
+    loaded = re.findall(r"<(?:script|link|img|iframe|source|embed|video|audio)\b[^>]*?"
+                        r"\s(?:src|href)=[\"']?((?:https?:)?//[^\"'\s>]+)", html, flags=re.I)
+    css = re.findall(r"(?:url\(|@import\s+)[\"']?((?:https?:)?//[^\"')\s]+)", html, flags=re.I)
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.I | re.S)
+    inline = [url for script in scripts for url in re.findall(r"https?://[^\"'\s)]+", script)]
+    return loaded + css + inline
+
+
+def test_remote_resources_finds_what_a_page_would_fetch():
+    page = ('<script src="https://cdn.example/a.js"></script><link rel="stylesheet" '
+            'href="//cdn.example/b.css"><style>@import "https://cdn.example/c.css";</style>'
+            '<script>import("https://cdn.example/d.mjs")</script>'
+            '<a href="https://example.org/">a link loads nothing</a>'
+            '<svg xmlns="http://www.w3.org/2000/svg"></svg>')
+    assert remote_resources(page) == ["https://cdn.example/a.js", "//cdn.example/b.css",
+                                      "https://cdn.example/c.css", "https://cdn.example/d.mjs"]
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES)
+def test_a_notebook_page_shows_its_figures_offline(browser, site, page):
+    """mkdocs-jupyter's page loads nothing from a CDN (no require.js, MathJax or
+    Mermaid), and the figures the notebook made when the site was built are there."""
+    path = site / "notebooks" / page / "index.html"
+    assert remote_resources(path.read_text(encoding="utf-8")) == []
+    open_offline(browser, path)
+    figures = browser.execute_script("""
+        const outputs = document.querySelectorAll('.jp-OutputArea-output');
+        return [...outputs].filter((o) => o.querySelector('img[src^="data:image/"], svg'))
+            .length;
+    """)
+    assert figures >= 1, f"{page}: no figure among the outputs"
+    assert not_blank(browser.get_screenshot_as_png())
+    assert_nothing_left_the_machine(browser)
+
+
+def test_the_tour_steps_through_backpropagation_inline(browser, site):
+    """The tour shows a Stepper inline (an iframe with the page in srcdoc): it steps."""
+    open_offline(browser, site / "notebooks" / "tour" / "index.html")
+    frame = browser.find_element("css selector", "iframe[srcdoc]")
+    browser.execute_script("arguments[0].scrollIntoView()", frame)
+    browser.switch_to.frame(frame)
+    try:
+        first = state(browser)
+        assert first["count"] == 12 and first["current"] == 0  # 6 ops, forward and backward
+        assert first["panel"].startswith("forward · mul")
+        browser.execute_script("window.stepper.go(6)")
+        assert state(browser)["panel"].startswith("backward · neg")
+        assert not_blank(browser.get_screenshot_as_png())
+    finally:
+        browser.switch_to.default_content()
     assert_nothing_left_the_machine(browser)

@@ -30,7 +30,8 @@ def test_docs_and_readme_name_no_folder_of_a_particular_machine():
     """The docs say $TINYGRAD_EDU_DATA or /path/to/datasets, never where a machine keeps data."""
     machine_path = re.compile(r"(?<![\w.~/$-])/(?:work|root|home|tmp|Users|mnt|opt|srv|var)/"
                               r"|\b[A-Za-z]:\\(?:Users|work)\\")
-    text_files = [p for p in DOCS.rglob("*") if p.suffix in {".md", ".js", ".py", ".dot", ".svg"}]
+    text_files = [p for p in DOCS.rglob("*")
+                  if p.suffix in {".md", ".js", ".py", ".dot", ".svg", ".ipynb"}]
     found = [f"{path.relative_to(DOCS.parent)}:{number}: {line.strip()}"
              for path in [*text_files, DOCS.parent / "README.md"]
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
