@@ -27,7 +27,8 @@ the number of rows in the batch, so λ = α / batch_size in the shared objective
 Argument names and defaults are scikit-learn's (hidden_layer_sizes, activation,
 alpha, solver, learning_rate_init, max_iter, batch_size, ...); `solver` also takes
 "momentum" (scikit-learn's "sgd" with its default Nesterov momentum 0.9; our "sgd"
-is plain gradient descent), "adamw" and "rmsprop", but not "lbfgs".
+is plain gradient descent), "adamw", "rmsprop" and "lbfgs" (full batch, from the
+shared template).
 """
 
 from __future__ import annotations
