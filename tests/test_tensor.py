@@ -1,5 +1,9 @@
 """Tensor: construction, dtypes, forward values against NumPy, and errors."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -215,3 +219,12 @@ def test_seeded_draws_reproducibly_and_restores_the_previous_generator():
     with rng.seeded(1):
         assert np.array_equal(tg.rand(4).data, inside)
     assert np.array_equal(tg.rand(2).data, expected_after)
+
+
+def test_import_tinygrad_edu_gives_nn_optim_and_data_as_import_torch_does():
+    # In a fresh interpreter: another test's imports must not be what makes it work.
+    code = ("import tinygrad_edu as tg; "
+            "print(tg.nn.Linear.__name__, tg.optim.SGD.__name__, tg.data.DataLoader.__name__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parent.parent, check=True)
+    assert result.stdout.split() == ["Linear", "SGD", "DataLoader"]

@@ -34,7 +34,7 @@ from tinygrad_edu.autograd import (
     no_grad,
     set_grad_enabled,
 )
-from tinygrad_edu import func
+from tinygrad_edu import data, func, nn, optim  # tg.nn, tg.optim as torch.nn, torch.optim
 from tinygrad_edu.functional import einsum
 from tinygrad_edu.rng import manual_seed
 from tinygrad_edu.serialization import load, save
@@ -42,8 +42,8 @@ from tinygrad_edu.serialization import load, save
 __version__ = "0.1.0"
 
 __all__ = [
-    "OPS", "Tensor", "arange", "concatenate", "detect_anomaly", "einsum", "enable_grad", "eye",
-    "floor_divide", "func", "full", "grad", "is_grad_enabled", "isclose", "load", "manual_seed",
-    "maximum", "minimum", "no_grad", "ones", "ones_like", "rand", "randn", "save",
-    "set_grad_enabled", "stack", "where", "zeros", "zeros_like",
+    "OPS", "Tensor", "arange", "concatenate", "data", "detect_anomaly", "einsum", "enable_grad",
+    "eye", "floor_divide", "func", "full", "grad", "is_grad_enabled", "isclose", "load",
+    "manual_seed", "maximum", "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "rand",
+    "randn", "save", "set_grad_enabled", "stack", "where", "zeros", "zeros_like",
 ]

@@ -195,7 +195,7 @@ class Context:
     )
 
     def __init__(self, function: type[Function], parents: tuple[Tensor, ...],
-                 inputs: list[np.ndarray], params: dict, needs_input_grad: tuple[bool, ...],
+                 inputs: tuple[np.ndarray, ...], params: dict, needs_input_grad: tuple[bool, ...],
                  output: Tensor):
         self.function = function
         self.parents = parents
@@ -214,7 +214,7 @@ class Context:
         self.sequence = next(_recorded_ops)
 
     @property
-    def inputs(self) -> list[np.ndarray]:
+    def inputs(self) -> tuple[np.ndarray, ...]:
         self.check_inputs_unchanged()
         return self._inputs
 
@@ -241,7 +241,7 @@ class Context:
     def free(self) -> None:
         """Drop everything backward needed; the op name stays for error messages."""
         self.parents = ()
-        self._inputs = []
+        self._inputs = ()
         self._output = None
         self.freed = True
 
@@ -340,26 +340,31 @@ class Function:
         """Run forward on the inputs' arrays and, if needed, record the op in the graph."""
         if _modes.tangents is not None:  # forward mode: also push the tangents through
             return _apply_with_tangents(cls, inputs, params)
-        arrays = [t.data for t in inputs]
+        arrays = tuple([t.data for t in inputs])
         data = cls.forward(*arrays, **params)
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             data = np.asarray(data)
         counter = inputs[0]._version_counter if cls.returns_view else None
-        created_at = None
-        if _modes.anomaly_detection and not _modes.running_backward:
-            created_at = _user_frames()
-            _raise_if_not_finite(data, f"{cls.name} produced {{what}} in forward", created_at)
+        output = tensor_module.Tensor._from_op(data, None, counter)
         # A graph is recorded when grad mode is on, the result is a float and an
         # input requires grad.
         if _modes.grad_enabled and data.dtype.kind == "f":
             needs_input_grad = tuple([t._requires_grad for t in inputs])
             if True in needs_input_grad:
-                output = tensor_module.Tensor._from_op(data, None, counter)
                 output._ctx = Context(cls, inputs, arrays, params, needs_input_grad, output)
                 output._requires_grad = True
-                output._ctx.created_at = created_at
-                return output
-        return tensor_module.Tensor._from_op(data, None, counter)
+        if _modes.anomaly_detection and not _modes.running_backward:
+            _check_forward_anomaly(cls, output)
+        return output
+
+
+def _check_forward_anomaly(cls: type[Function], output: Tensor) -> None:
+    """detect_anomaly in forward: note where the user applied the op (for the error
+    messages of its backward, too), and raise if it produced NaN or inf."""
+    created_at = _user_frames()
+    if output._ctx is not None:
+        output._ctx.created_at = created_at
+    _raise_if_not_finite(output.data, f"{cls.name} produced {{what}} in forward", created_at)
 
 
 def _user_frames(keep: int = 4) -> list[traceback.FrameSummary]:
@@ -384,53 +389,53 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     """Every tensor that requires grad and is reachable from `roots`, each listed
     before the tensors it was computed from (so the roots come first).
 
-    An explicit stack instead of recursion, so a chain of 100,000 ops is fine.
+    Every recorded op has a number, counting up in the order the ops ran
+    (`Context.sequence`), and an op's inputs existed before it ran. So the op
+    results in decreasing number are an order in which every tensor comes before
+    the tensors it was computed from: backward runs the ops in the reverse of the
+    order forward ran them. The leaves (no op made them, nothing to wait for) come
+    last. The walk that finds the tensors keeps an explicit stack instead of
+    recursing, so a chain of 1,000,000 ops is fine.
+
     Raises RuntimeError when the walk meets a part freed by an earlier backward.
     """
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False) for root in roots]
+    results: dict[int, Tensor] = {}  # an op's number -> the tensor it produced
+    leaves: dict[Tensor, None] = {}  # a set that keeps the order the leaves were met
+    stack = list(roots)
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
+        node = stack.pop()
         ctx = node._ctx
-        if ctx is None:  # a leaf has no inputs to wait for
-            order.append(node)
+        if ctx is None:
+            leaves[node] = None
+            continue
+        if ctx.sequence in results:
             continue
         if ctx.freed:
             raise RuntimeError(
                 f"backward: the graph through '{ctx.function.name}' was already freed by an "
                 "earlier backward(); pass retain_graph=True to the first call to backprop twice"
             )
-        stack.append((node, True))
-        for parent in ctx.parents:
-            if parent._requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
-    order.reverse()
-    return order
+        results[ctx.sequence] = node
+        stack.extend([parent for parent in ctx.parents if parent._requires_grad])
+    return [results[number] for number in sorted(results, reverse=True)] + list(leaves)
 
 
 class _Pass:
     """The state of one backward pass: the gradients still on their way to each
-    node (`pending`, by id), what `grad()` asked for (`wanted`) and has `found`, and
+    node (`pending`), what `grad()` asked for (`wanted`) and has `found`, and
     which arrays were already handed out (`given`), so no two tensors share one."""
 
     def __init__(self, create_graph: bool, retain_graph: bool, wanted: Sequence[Tensor] | None):
         self.create_graph = create_graph
         self.retain_graph = retain_graph
         self.wanted = None if wanted is None else {id(t) for t in wanted}
-        self.pending: dict[int, Gradient] = {}
+        self.pending: dict[Tensor, Gradient] = {}
         self.found: dict[int, Tensor] = {}
         self.given: set[int] = set()
 
     def add(self, node: Tensor, grad: Gradient) -> None:
-        previous = self.pending.get(id(node))
-        self.pending[id(node)] = grad if previous is None else previous + grad
+        previous = self.pending.get(node)
+        self.pending[node] = grad if previous is None else previous + grad
 
     def owned(self, grad: Gradient) -> Tensor:
         """`grad` as a Tensor that no other tensor, and not the caller, holds: its own
@@ -478,7 +483,7 @@ def backpropagate(
     # small op the rule is written with.
     with _Switched("running_backward", True), set_grad_enabled(create_graph):
         for node in order:
-            grad = state.pending.pop(id(node), None)
+            grad = state.pending.pop(node, None)
             if grad is not None:
                 _visit(node, grad, state)
     return state.found

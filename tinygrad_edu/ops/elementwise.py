@@ -74,7 +74,8 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        return grad * b, grad * a
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
 class Div(Function):
@@ -89,8 +90,9 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.inputs
-        return grad / b, -grad * ctx.output / b
+        b = ctx.inputs[1]
+        need_a, need_b = ctx.needs_input_grad
+        return (grad / b if need_a else None), (-grad * ctx.output / b if need_b else None)
 
     @staticmethod
     def jvp(ctx, a_dot, b_dot):
