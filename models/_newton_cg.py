@@ -33,7 +33,7 @@ as one matrix product over all the rows for all the columns.
    Each step lowers the quadratic model Q(s) = gᵀs + ½ sᵀHs = -½ sᵀ(r - g) (so s is a
    descent direction); CG stops when the j-th step's share of the decrease is small,
    j (Q_j - Q_{j-1}) ≥ cgtol Q_j with cgtol = min(0.5, √‖g‖_M⁻¹) (Nash & Sofer's rule), or
-   when dᵀHd ≈ 0, or after p steps.
+   when dᵀHd = 0 (H singular), or after p steps.
 2. *Step.* Backtrack t = 1, ½, ¼, ... until J(θ + t s) ≤ J(θ) + η t gᵀs (Armijo,
    η = 0.01). The scores move along a line, z + t X s, so X s is computed once and each
    trial costs O(n), not a matrix product.
@@ -172,7 +172,7 @@ def conjugate_gradient(hessian: Curvature, gradient: np.ndarray) -> np.ndarray:
     for j in range(1, len(gradient) + 1):
         product = hessian.times(direction)
         curvature = float(direction @ product)
-        if curvature <= 1e-16:
+        if curvature <= 0:  # only where H is singular (λ = 0): no curvature to use
             break
         alpha = inner / curvature
         step += alpha * direction
