@@ -87,35 +87,39 @@ class Problem:
         penalty = 0.5 * self.l2_strength * float(self.penalised @ theta**2)
         return float(self.loss(z, self.y)[0].mean()) + penalty
 
-    def gradient(self, theta: np.ndarray, first: np.ndarray) -> np.ndarray:
-        """g = (1/n) Xᵀ ℓ' + λ r ⊙ θ."""
-        return self.X.T @ first / len(self.X) + self.l2_strength * self.penalised * theta
-
 
 @dataclass
-class Curvature:
-    """H at one θ, as the rows I with ℓ'' ≠ 0 and their ℓ'': H v and diag(H) from them."""
+class QuadraticModel:
+    """J(θ + s) ≈ J(θ) + gᵀs + ½ sᵀHs at one θ. g and H v need only the rows I where ℓ' or
+    ℓ'' is not 0 (the rows inside the margin, for the squared hinge): they are gathered
+    once here, and every CG step reads them alone."""
 
     problem: Problem
+    gradient: np.ndarray
     rows: np.ndarray
     weights: np.ndarray
 
     @classmethod
-    def at(cls, problem: Problem, second: np.ndarray) -> Curvature:
-        inside = second != 0
-        rows = problem.X if inside.all() else problem.X[inside]  # no copy while I is all
-        return cls(problem, rows, second[inside])
+    def at(cls, problem: Problem, theta: np.ndarray, z: np.ndarray) -> QuadraticModel:
+        """The model at θ with scores z = X θ: g = (1/n) X_Iᵀ ℓ'_I + λ r ⊙ θ, X_I and ℓ''_I."""
+        _, first, second = problem.loss(z, problem.y)
+        used = (first != 0) | (second != 0)
+        rows = problem.X if used.all() else problem.X[used]  # no copy while I is every row
+        gradient = (rows.T @ first[used] / len(problem.X)
+                    + problem.l2_strength * problem.penalised * theta)
+        return cls(problem, gradient, rows, second[used])
 
-    def times(self, v: np.ndarray) -> np.ndarray:
+    def hessian_times(self, v: np.ndarray) -> np.ndarray:
         """H v = (1/n) X_Iᵀ (ℓ''_I ⊙ X_I v) + λ r ⊙ v."""
         p = self.problem
         return (self.rows.T @ (self.weights * (self.rows @ v)) / len(p.X)
                 + p.l2_strength * p.penalised * v)
 
     def preconditioner(self) -> np.ndarray:
-        """M = (1 - a) λ r + a diag(H), diag(H) = (1/n) (X_I ⊙ X_I)ᵀ ℓ''_I + λ r; 1 where M = 0."""
+        """M = (1 - a) λ r + a diag(H), diag(H) = (1/n) Σ_I ℓ''_i x_i² + λ r; 1 where M = 0."""
         p = self.problem
-        diagonal = (self.rows**2).T @ self.weights / len(p.X) + p.l2_strength * p.penalised
+        diagonal = (np.einsum("ij,ij,i->j", self.rows, self.rows, self.weights) / len(p.X)
+                    + p.l2_strength * p.penalised)
         M = (1 - MIX) * p.l2_strength * p.penalised + MIX * diagonal
         return np.where(M > 0, M, 1.0)
 
@@ -125,25 +129,24 @@ def newton_cg(problem: Problem, rtol: float, max_iter: int) -> NewtonResult:
     that finds no decrease."""
     theta = np.zeros(problem.X.shape[1])
     z = np.zeros(len(problem.X))
-    _, first, second = problem.loss(z, problem.y)
-    gradient = problem.gradient(theta, first)
+    model = QuadraticModel.at(problem, theta, z)
     objective = problem.objective(theta, z)
-    tolerance = rtol * np.linalg.norm(gradient)
+    tolerance = rtol * np.linalg.norm(model.gradient)
     objectives = [objective]
     n_iter = 0
-    while np.linalg.norm(gradient) > tolerance and n_iter < max_iter:
+    while np.linalg.norm(model.gradient) > tolerance and n_iter < max_iter:
         n_iter += 1
-        step = conjugate_gradient(Curvature.at(problem, second), gradient)
+        step = conjugate_gradient(model)
         moved = problem.X @ step
-        t, objective = line_search(problem, theta, z, step, moved, gradient, objective)
+        t, objective = line_search(problem, theta, z, step, moved, model.gradient, objective)
         if t == 0:
             break
         theta += t * step
         z += t * moved
-        _, first, second = problem.loss(z, problem.y)
-        gradient = problem.gradient(theta, first)
+        model = QuadraticModel.at(problem, theta, z)
         objectives.append(objective)
-    return NewtonResult(theta, n_iter, objectives, bool(np.linalg.norm(gradient) <= tolerance))
+    converged = bool(np.linalg.norm(model.gradient) <= tolerance)
+    return NewtonResult(theta, n_iter, objectives, converged)
 
 
 def newton_cg_columns(X: np.ndarray, Y: np.ndarray, loss: Loss, l2_strength: float,
@@ -160,27 +163,28 @@ def newton_cg_columns(X: np.ndarray, Y: np.ndarray, loss: Loss, l2_strength: flo
                         all(r.converged for r in results))
 
 
-def conjugate_gradient(hessian: Curvature, gradient: np.ndarray) -> np.ndarray:
+def conjugate_gradient(model: QuadraticModel) -> np.ndarray:
     """s ≈ -H⁻¹ g by preconditioned CG from s = 0, stopped by Nash & Sofer's rule."""
-    M = hessian.preconditioner()
+    M = model.preconditioner()
+    gradient = model.gradient
     step = np.zeros_like(gradient)
     residual = -gradient
     direction = residual / M
     inner = float(residual @ direction)
     cgtol = min(CG_TOLERANCE, np.sqrt(np.sqrt(inner)))
-    model = 0.0  # Q(s) at s = 0
+    value = 0.0  # Q(s) at s = 0
     for j in range(1, len(gradient) + 1):
-        product = hessian.times(direction)
+        product = model.hessian_times(direction)
         curvature = float(direction @ product)
         if curvature <= 0:  # only where H is singular (λ = 0): no curvature to use
             break
         alpha = inner / curvature
         step += alpha * direction
         residual -= alpha * product
-        new_model = -0.5 * float(step @ (residual - gradient))
-        if j * (new_model - model) >= cgtol * new_model:
+        new_value = -0.5 * float(step @ (residual - gradient))
+        if j * (new_value - value) >= cgtol * new_value:
             break
-        model = new_model
+        value = new_value
         preconditioned = residual / M
         new_inner = float(residual @ preconditioned)
         direction = preconditioned + (new_inner / inner) * direction

@@ -10,7 +10,7 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from models._newton_cg import Curvature, Problem, newton_cg_columns
+from models._newton_cg import Problem, QuadraticModel, newton_cg_columns
 from models.svm import LinearSVC, squared_hinge
 
 
@@ -37,10 +37,10 @@ def test_gradient_and_hessian_product_match_finite_differences(four_classes):
 
     def derivatives(theta):
         z = problem.X @ theta
-        _, first, second = problem.loss(z, problem.y)
-        return problem.objective(theta, z), problem.gradient(theta, first), second
+        model = QuadraticModel.at(problem, theta, z)
+        return problem.objective(theta, z), model.gradient, model
 
-    _, gradient, second = derivatives(theta)
+    _, gradient, model = derivatives(theta)
     assert np.min(np.abs(1 - problem.y * (problem.X @ theta))) > 1e-3
     eps = 1e-6
     basis = np.eye(7)
@@ -50,7 +50,7 @@ def test_gradient_and_hessian_product_match_finite_differences(four_classes):
     v = np.random.default_rng(1).normal(size=7)
     numeric_product = (derivatives(theta + eps * v)[1]
                        - derivatives(theta - eps * v)[1]) / (2 * eps)
-    np.testing.assert_allclose(Curvature.at(problem, second).times(v), numeric_product,
+    np.testing.assert_allclose(model.hessian_times(v), numeric_product,
                                rtol=1e-7, atol=1e-9)
 
 
@@ -68,8 +68,7 @@ def test_gradient_is_the_engines_gradient_of_the_objective(four_classes):
     for k in range(4):
         problem = Problem(with_ones(X), targets[:, k], squared_hinge, model.l2_strength_,
                           np.append(np.ones(6), 0.0))
-        _, first, _ = squared_hinge(problem.X @ theta[:, k], targets[:, k])
-        gradient = problem.gradient(theta[:, k], first)
+        gradient = QuadraticModel.at(problem, theta[:, k], problem.X @ theta[:, k]).gradient
         np.testing.assert_allclose(gradient[:-1], model.module_.weight.grad.numpy()[k],
                                    rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(gradient[-1], model.module_.bias.grad.numpy()[k],
