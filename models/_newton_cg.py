@@ -9,23 +9,27 @@ targets y_i, scores z = X θ, and an elementwise loss ℓ(z, y) with a first and
 
 (r_j = 1 for a penalised coordinate, 0 for the intercept). Its derivatives:
 
-    gradient         g = (1/n) Xᵀ ℓ' + λ r ⊙ θ
+    gradient         g = (1/n) X_Iᵀ ℓ'_I + λ r ⊙ θ
     Hessian × v      H v = (1/n) X_Iᵀ (ℓ''_I ⊙ X_I v) + λ r ⊙ v
 
-where I are the rows with ℓ'' ≠ 0. For LinearSVC's squared hinge ℓ = max(0, 1 - y z)²,
-ℓ' = -2y max(0, 1 - y z) and ℓ'' = 2 [y z < 1]: ℓ' has a kink at y z = 1, so ℓ'' is the
-*generalised* second derivative (Mangasarian, 2002), I the rows inside the margin, and
-H = (2/n) X_Iᵀ X_I + λ diag(r): liblinear's I + 2C X_Iᵀ X_I divided by C n. H is never
-formed; CG only needs H v, two matrix-vector products over the rows I. Those are few
-near the solution (3-19 % of the MNIST digits for each one-vs-rest class), which is
-why several classes are solved one column at a time, each on its own rows, rather than
-as one matrix product over all the rows for all the columns.
+where I are the rows with ℓ' ≠ 0 or ℓ'' ≠ 0 (the other rows add nothing to either). For
+LinearSVC's squared hinge ℓ = max(0, 1 - y z)², ℓ' = -2y max(0, 1 - y z) and
+ℓ'' = 2 [y z < 1]: ℓ' has a kink at y z = 1, so ℓ'' is the *generalised* second derivative
+(Mangasarian, 2002), I the rows inside the margin, and H = (2/n) X_Iᵀ X_I + λ diag(r):
+liblinear's I + 2C X_Iᵀ X_I divided by C n. H is never formed; CG only needs H v, two
+matrix-vector products over the rows I. Those are few near the solution (3-19 % of the
+MNIST digits for each one-vs-rest class), which is why several classes are solved one
+column at a time, each on its own rows, rather than as one matrix product over all the
+rows for all the columns (on 10,000 digits, the ten columns' H v over their own rows took
+1/4.5 of the time of one product over all the rows).
 
-**One Newton iteration** (Hsia, Chiang & Lin, 2018, liblinear's `newton.cpp`):
+**One Newton iteration** (Hsia, Chiang & Lin, 2018: liblinear's `newton.cpp` since 2.40;
+the liblinear bundled with scikit-learn runs the older TRON, a trust region instead of the
+line search, without preconditioning, and the same stopping rule):
 
 1. *Direction.* Solve H s = -g approximately by conjugate gradients from s = 0,
-   preconditioned by the diagonal M = (1 - a) λ r + a diag(H), a = 0.01 (tiny
-   entries of M, for a pixel that is always 0, are replaced by 1):
+   preconditioned by the diagonal M = (1 - a) λ r + a diag(H), a = 0.01 (an entry that
+   is 0, an unpenalised coordinate no row of I uses, is replaced by 1):
 
        r ← -g,  d ← M⁻¹r;  repeat:  α = rᵀM⁻¹r / dᵀHd,  s ← s + α d,  r ← r - α H d,
                                     d ← M⁻¹r + (new rᵀM⁻¹r / old rᵀM⁻¹r) d
@@ -62,8 +66,8 @@ Loss = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarr
 
 @dataclass
 class NewtonResult:
-    """θ (p,), the Newton iterations run, J at the start (θ = 0) and after each iteration,
-    and whether ‖g‖ fell below its tolerance."""
+    """θ ((p,), or (p, K) for K columns), the Newton iterations run, J at the start (θ = 0)
+    and after each iteration, and whether ‖g‖ fell below its tolerance."""
 
     theta: np.ndarray
     n_iter: int

@@ -107,8 +107,8 @@ class LinearSVC(MarginClassifierMixin, CPenaltyMixin, GradientTrainedModel):
     """A linear support vector classifier: (squared) hinge loss + L2, one-vs-rest.
 
     solver="newton-cg" minimises the primal objective of the squared hinge by Newton's
-    method with conjugate-gradient steps and a line search (`models/_newton_cg.py`, all
-    K one-vs-rest columns at once), from zero, until ‖∇J‖ ≤ rtol ‖∇J(0)‖ with liblinear's
+    method with conjugate-gradient steps and a line search (`models/_newton_cg.py`, one
+    one-vs-rest column after another), from zero, until ‖∇J‖ ≤ rtol ‖∇J(0)‖ with liblinear's
     relative tolerance rtol = tol · max(min(#positive, #negative), 1) / n per column;
     max_iter counts Newton iterations. It needs the second derivative, so not the hinge.
     solver="lbfgs" minimises either loss with full-batch L-BFGS to max |∂J/∂θ_i| ≤ tol;
@@ -179,7 +179,7 @@ class LinearSVC(MarginClassifierMixin, CPenaltyMixin, GradientTrainedModel):
                                        self.l2_strength_, np.append(np.ones(n_features), 0.0),
                                        rtol, self.max_iter)
         module = self._new_module(n_features, n_outputs, np.float64, seed_for(self.random_state))
-        module.weight.data = np.ascontiguousarray(result.theta[:-1].T)
+        module.weight.data = np.ascontiguousarray(result.theta[:-1].T)  # over its random start
         module.bias.data = result.theta[-1].copy()
         self.module_ = module
         self.loss_curve_ = result.objectives
