@@ -1,5 +1,5 @@
-"""Support vector machines: LinearSVC on the primal (L-BFGS or gradient descent), SVC and SVR
-by SMO on the dual.
+"""Support vector machines: LinearSVC on the primal (Newton-CG, L-BFGS or gradient descent),
+SVC and SVR by SMO on the dual.
 
 **Linear (LinearSVC).** A score s = w·x + b and labels y ∈ {-1, +1}. The margin
 loss is the hinge or (scikit-learn's default) its square:
@@ -46,6 +46,7 @@ plus the summed pair scores squashed into (-1/3, 1/3).
 
 from __future__ import annotations
 
+import sys
 import warnings
 from functools import cached_property
 from typing import Any
@@ -57,12 +58,16 @@ from sklearn.exceptions import ConvergenceWarning
 import tinygrad_edu.functional as F
 from models._distance import ReferenceRows, squared_norms
 from models._gradient_training import (
+    SOLVERS,
     CPenaltyMixin,
     GradientTrainedModel,
     ScoreClassifierMixin,
     class_codes,
     fit_classes,
+    seed_for,
+    single_threaded_blas,
 )
+from models._newton_cg import newton_cg_columns
 from models._smo import KernelColumns, solve_smo
 from models._validation import check_choice, check_positive_int, fit_input, predict_input
 from tinygrad_edu import Tensor
@@ -91,19 +96,32 @@ class MarginClassifierMixin(ScoreClassifierMixin):
         return margins.sum() / float(outputs.shape[0])
 
 
+def squared_hinge(Z: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ℓ = max(0, 1 - y z)², ℓ' = -2y max(0, 1 - y z) and the generalised ℓ'' = 2 [y z < 1],
+    elementwise: what `newton_cg` needs of the loss."""
+    slack = np.maximum(0.0, 1.0 - Y * Z)
+    return slack * slack, -2.0 * Y * slack, 2.0 * (slack > 0)
+
+
 class LinearSVC(MarginClassifierMixin, CPenaltyMixin, GradientTrainedModel):
     """A linear support vector classifier: (squared) hinge loss + L2, one-vs-rest.
 
-    solver="lbfgs" (the default) minimises the primal objective with full-batch L-BFGS
-    to max |∂J/∂θ_i| ≤ tol; the squared hinge is differentiable (its gradient is
-    continuous), the hinge is not at y s = 1, where L-BFGS still works but may stop on
-    the kink before tol (scikit-learn's liblinear solves the dual instead).
-    solver="adam", "sgd", ... train by gradient descent in the shared loop.
+    solver="newton-cg" minimises the primal objective of the squared hinge by Newton's
+    method with conjugate-gradient steps and a line search (`models/_newton_cg.py`, one
+    one-vs-rest column after another), from zero, until ‖∇J‖ ≤ rtol ‖∇J(0)‖ with liblinear's
+    relative tolerance rtol = tol · max(min(#positive, #negative), 1) / n per column;
+    max_iter counts Newton iterations. It needs the second derivative, so not the hinge.
+    solver="lbfgs" minimises either loss with full-batch L-BFGS to max |∂J/∂θ_i| ≤ tol;
+    at the hinge's kink (y s = 1) L-BFGS still works but may stop before tol
+    (scikit-learn's liblinear solves the dual instead). solver="auto" (the default) is
+    newton-cg for the squared hinge and lbfgs for the hinge, as scikit-learn's dual="auto"
+    chooses by the loss. solver="adam", "sgd", ... train by gradient descent in the
+    shared loop.
 
     After fit: `classes_`, `coef_` (1, d) or (K, d), `intercept_`.
     """
 
-    def __init__(self, loss: str = "squared_hinge", *, C: float = 1.0, solver: str = "lbfgs",
+    def __init__(self, loss: str = "squared_hinge", *, C: float = 1.0, solver: str = "auto",
                  learning_rate_init: float = 0.01, max_iter: int = 1000,
                  batch_size: int | None = None,
                  early_stopping: bool = False, validation_fraction: float = 0.1,
@@ -126,10 +144,58 @@ class LinearSVC(MarginClassifierMixin, CPenaltyMixin, GradientTrainedModel):
     def squared_hinge(self) -> bool:
         return self.loss == "squared_hinge"
 
+    def _solvers(self) -> tuple[str, ...]:
+        return ("auto", "newton-cg", *SOLVERS)
+
     def _check_parameters(self) -> None:
         check_choice(self, "loss", self.loss, ("hinge", "squared_hinge"))
         self._check_C()
         self._check_training_parameters()
+        if self.solver == "newton-cg" and not self.squared_hinge:
+            raise ValueError(f"{type(self).__name__}: solver='newton-cg' needs "
+                             f"loss='squared_hinge' (the hinge has no second derivative), "
+                             f"got loss={self.loss!r}; use solver='lbfgs' for the hinge")
+
+    def _train(self, features: np.ndarray, targets: np.ndarray, n_outputs: int) -> None:
+        """newton-cg here; lbfgs and gradient descent in the shared machinery."""
+        if self.solver == "newton-cg" or (self.solver == "auto" and self.squared_hinge):
+            self._train_newton_cg(features, targets, n_outputs)
+        elif self.solver == "auto":
+            self._train_lbfgs(features, targets, n_outputs)
+        else:
+            super()._train(features, targets, n_outputs)
+
+    def _train_newton_cg(self, features: np.ndarray, targets: np.ndarray,
+                         n_outputs: int) -> None:
+        """`newton_cg_columns` on [X, 1] (the last parameter of each column is the
+        unpenalised intercept), in float64; the result goes into a float64 nn.Linear."""
+        n_rows, n_features = features.shape
+        self.l2_strength_ = float(self._l2_strength(n_rows))
+        rows = np.hstack([features, np.ones((n_rows, 1))]).astype(np.float64)
+        positives = (targets > 0).sum(axis=0)
+        rtol = self.tol * np.maximum(np.minimum(positives, n_rows - positives), 1) / n_rows
+        with single_threaded_blas():
+            result = newton_cg_columns(rows, targets.astype(np.float64), squared_hinge,
+                                       self.l2_strength_, np.append(np.ones(n_features), 0.0),
+                                       rtol, self.max_iter)
+        module = self._new_module(n_features, n_outputs, np.float64, seed_for(self.random_state))
+        module.weight.data = np.ascontiguousarray(result.theta[:-1].T)  # over its random start
+        module.bias.data = result.theta[-1].copy()
+        self.module_ = module
+        self.loss_curve_ = result.objectives
+        self.validation_loss_curve_ = []
+        self.n_iter_ = result.n_iter
+        name = type(self).__name__
+        if self.verbose:
+            print(f"{name}: newton-cg, {self.n_iter_} iterations, objective "
+                  f"{result.objectives[-1]:.6g}", file=sys.stderr)
+        if not result.converged:
+            reason = (f"at max_iter={self.max_iter} iterations" if self.n_iter_ >= self.max_iter
+                      else f"after {self.n_iter_} iterations (no step decreased J)")
+            warnings.warn(f"{name}: newton-cg stopped {reason} before the gradient norm fell "
+                          f"below its tolerance (tol={self.tol} relative to the start); "
+                          f"increase max_iter or scale the data", ConvergenceWarning,
+                          stacklevel=4)
 
 
 class Kernel:

@@ -288,7 +288,7 @@ def test_fit_leaves_the_users_random_stream_alone(blobs):
 # ------------------------------------------------------------------ lbfgs
 
 
-@pytest.mark.parametrize("model", [LogisticRegression(), LinearSVC(),
+@pytest.mark.parametrize("model", [LogisticRegression(), LinearSVC(solver="lbfgs"),
                                    LinearRegression(solver="lbfgs")], ids=name)
 def test_lbfgs_trains_full_batch_in_float64_to_tol(model, blobs):
     """One L-BFGS run over all the rows: float64 weights, fewer iterations than max_iter,
