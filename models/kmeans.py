@@ -13,9 +13,10 @@ the best. One iteration costs O(n·k·d). The distance matrix is the expansion
 so it keeps its precision when the data sit far from the origin.
 
 Initialisation is k-means++ (Arthur & Vassilvitskii, 2007) in its greedy form:
-each new centre is drawn with probability ∝ D(x)², the squared distance to the
-nearest centre chosen so far, and of 2 + ⌊ln k⌋ such draws the one that lowers
-Σ D(x)² most is kept.
+the first centre is drawn uniformly, each new one with probability ∝ D(x)², the
+squared distance to the nearest centre chosen so far, and of 2 + ⌊ln k⌋ such draws
+the one that lowers Σ D(x)² most is kept. The draws are made as scikit-learn makes
+them, so the same random_state picks the same centres.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def kmeans_plusplus(X: np.ndarray, data: ReferenceRows, k: int,
                     rng: np.random.RandomState) -> np.ndarray:
     """k initial centres from the rows of X (`data`: the same rows, centred) by greedy k-means++."""
     n_trials = 2 + int(np.log(k))
-    first = rng.randint(len(X))
+    first = rng.choice(len(X), p=np.full(len(X), 1 / len(X)))  # scikit-learn's draw (not randint)
     centers = [X[first]]
     closest = data.squared_distances(X[first:first + 1])[0]  # D(x)² for every point
     for _ in range(1, k):
