@@ -166,6 +166,10 @@ def test_tree_and_brute_force_agree_with_sklearn_on_random_data(weights):
         np.testing.assert_allclose(ours.predict(Q), ref.predict(Q), rtol=1e-12)
     assert KNeighborsRegressor().fit(X, y)._fit_method == "kd_tree"
     assert KNeighborsRegressor().fit(rng.randn(50, 16), y[:50])._fit_method == "brute"
+    # scikit-learn's rule: brute force as soon as n_neighbors >= n_samples // 2
+    for k, method in ((24, "kd_tree"), (25, "brute")):
+        assert KNeighborsRegressor(k).fit(X[:50], y[:50])._fit_method == method
+        assert sk.KNeighborsRegressor(k).fit(X[:50], y[:50])._fit_method == method
 
 
 @pytest.mark.parametrize("p", [1, 2, 3])
