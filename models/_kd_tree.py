@@ -62,6 +62,12 @@ def summed_powers(gaps: Iterable[np.ndarray], p: float) -> np.ndarray:
     return total
 
 
+def positions(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of the True entries of a 2-D mask, row by row: `np.nonzero(mask)`,
+    but from the flat positions, which is several times faster."""
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
 def nearest_k(query: np.ndarray, distance: np.ndarray, row: np.ndarray, n_queries: int,
               k: int) -> np.ndarray:
     """(n_queries, k): for each query, the rows of its k candidates with the smallest
@@ -148,9 +154,9 @@ class KDTree:
         guess = self.leaf_distances(Q, np.repeat(np.arange(len(Q)), size), first.ravel(), p)
         radius = np.partition(guess.reshape(len(Q), -1), k - 1, axis=1)[:, k - 1]
         # 2. the leaves that can hold a row within the radius, as (query, leaf) pairs
-        queries, leaves = np.nonzero(boxes <= radius[:, None])
+        queries, leaves = positions(boxes <= radius[:, None])
         distances = self.leaf_distances(Q, queries, leaves, p)
         # 3. every row within the radius (≥ k per query), then the k first by (distance, index)
-        pair, slot = np.nonzero(distances <= radius[queries, None])
+        pair, slot = positions(distances <= radius[queries, None])
         query, row = queries[pair], self.leaf_rows[leaves[pair], slot]
         return nearest_k(query, distances[pair, slot], row, len(Q), k)
