@@ -131,30 +131,6 @@ def minkowski_to_own_rows(A: np.ndarray, B: np.ndarray, p: float) -> np.ndarray:
         return ((gap**p).sum(axis=2) ** (1.0 / p)).numpy()
 
 
-def smallest_k(D: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the k smallest entries in each row of D, ordered by (value, index).
-
-    `argpartition` around position k finds the k + 1 smallest entries in O(n) per
-    row, but picks arbitrarily among entries tied with the k-th smallest.
-    scikit-learn's brute-force search keeps the lowest training indices among
-    such ties, as a stable sort would. A tie reaches past the k-th place exactly
-    when the (k + 1)-th smallest equals the k-th, so only those rows are redone
-    with a stable argsort.
-    """
-    if k < D.shape[1]:
-        candidates = np.argpartition(D, k, axis=1)[:, :k + 1]
-        values = np.take_along_axis(D, candidates, axis=1)
-        tied = values[:, k] == values[:, :k].max(axis=1)
-        candidates = candidates[:, :k]
-        for row in np.flatnonzero(tied):
-            candidates[row] = np.argsort(D[row], kind="stable")[:k]
-    else:
-        candidates = np.tile(np.arange(D.shape[1]), (D.shape[0], 1))
-    candidates.sort(axis=1)  # by index first, so the stable sort below breaks ties by index
-    order = np.argsort(np.take_along_axis(D, candidates, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(candidates, order, axis=1)
-
-
 def row_chunks(n_rows: int, n_cols: int, budget: int = CHUNK_BYTES,
                most: int | None = None) -> Iterator[slice]:
     """Slices of at most budget / (8 n_cols) rows, so a float64 block fits in `budget`,

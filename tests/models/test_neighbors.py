@@ -5,8 +5,7 @@ import pytest
 from sklearn import neighbors as sk
 
 from models import KNeighborsClassifier, KNeighborsRegressor
-from models._distance import smallest_k
-from models.neighbors import smallest_k_on_all_cores
+from models.neighbors import smallest_k, smallest_k_on_all_cores
 
 SETTINGS = [
     dict(n_neighbors=5),
