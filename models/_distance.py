@@ -131,8 +131,11 @@ def minkowski_to_own_rows(A: np.ndarray, B: np.ndarray, p: float) -> np.ndarray:
         return ((gap**p).sum(axis=2) ** (1.0 / p)).numpy()
 
 
-def row_chunks(n_rows: int, n_cols: int, budget: int = CHUNK_BYTES) -> Iterator[slice]:
-    """Slices of at most budget / (8 n_cols) rows, so a float64 block fits in `budget`."""
+def row_chunks(n_rows: int, n_cols: int, budget: int = CHUNK_BYTES,
+               most: int | None = None) -> Iterator[slice]:
+    """Slices of at most budget / (8 n_cols) rows, so a float64 block fits in `budget`,
+    and at most `most` rows."""
     step = max(1, budget // (8 * max(n_cols, 1)))
+    step = step if most is None else min(step, most)
     for start in range(0, n_rows, step):
         yield slice(start, min(start + step, n_rows))

@@ -13,9 +13,10 @@ the best. One iteration costs O(n·k·d). The distance matrix is the expansion
 so it keeps its precision when the data sit far from the origin.
 
 Initialisation is k-means++ (Arthur & Vassilvitskii, 2007) in its greedy form:
-each new centre is drawn with probability ∝ D(x)², the squared distance to the
-nearest centre chosen so far, and of 2 + ⌊ln k⌋ such draws the one that lowers
-Σ D(x)² most is kept.
+the first centre is drawn uniformly, each new one with probability ∝ D(x)², the
+squared distance to the nearest centre chosen so far, and of 2 + ⌊ln k⌋ such draws
+the one that lowers Σ D(x)² most is kept. The draws are made as scikit-learn makes
+them, so the same random_state picks the same centres.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 
 from models._distance import ReferenceRows
+from models._gradient_training import single_threaded_blas
 from models._groups import group_means
 from models._validation import (
     check_at_most,
@@ -47,7 +49,7 @@ def kmeans_plusplus(X: np.ndarray, data: ReferenceRows, k: int,
                     rng: np.random.RandomState) -> np.ndarray:
     """k initial centres from the rows of X (`data`: the same rows, centred) by greedy k-means++."""
     n_trials = 2 + int(np.log(k))
-    first = rng.randint(len(X))
+    first = rng.choice(len(X), p=np.full(len(X), 1 / len(X)))  # scikit-learn's draw (not randint)
     centers = [X[first]]
     closest = data.squared_distances(X[first:first + 1])[0]  # D(x)² for every point
     for _ in range(1, k):
@@ -140,14 +142,18 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         tol = self.tol * X.var(axis=0).mean()  # tol is relative to the data's spread
         data = ReferenceRows(X)  # centred once, for every distance of every run
         best = None
-        for _ in range(self._n_runs()):
-            if self.init == "k-means++":
-                start = kmeans_plusplus(X, data, self.n_clusters, rng)
-            else:
-                start = X[rng.choice(len(X), self.n_clusters, replace=False)]
-            run = lloyd(X, data, start, self.max_iter, tol)
-            if best is None or run[2] < best[2]:
-                best = run
+        # the products here are thin (k columns), as in scikit-learn's Lloyd, which also
+        # keeps BLAS on one thread: on a busy machine OpenBLAS's threads made a fit of
+        # 10,000 MNIST digits 4x slower (16.9 s instead of 4.3 s)
+        with single_threaded_blas():
+            for _ in range(self._n_runs()):
+                if self.init == "k-means++":
+                    start = kmeans_plusplus(X, data, self.n_clusters, rng)
+                else:
+                    start = X[rng.choice(len(X), self.n_clusters, replace=False)]
+                run = lloyd(X, data, start, self.max_iter, tol)
+                if best is None or run[2] < best[2]:
+                    best = run
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_ = best
         self.inertia_ = float(self.inertia_)
         self._n_features_out = self.n_clusters

@@ -123,3 +123,16 @@ def test_agglomerative_same_labels_on_mnist_digits(mnist_digits, linkage):
     ours = AgglomerativeClustering(n_clusters=10, linkage=linkage).fit(X)
     ref = sk.AgglomerativeClustering(n_clusters=10, linkage=linkage).fit(X)
     assert adjusted_rand_score(ours.labels_, ref.labels_) == 1.0
+
+
+@pytest.mark.parametrize("random_state", [0, 1, 2])
+def test_kmeans_plusplus_draws_scikit_learns_centres(random_state):
+    """With the same random_state, k-means++ draws scikit-learn's first centre and
+    candidates, so one run converges to its clustering in as many iterations."""
+    rng = np.random.default_rng(random_state)
+    X = rng.standard_normal((600, 5)) + rng.integers(0, 4, (600, 1)) * 3.0
+    ours = KMeans(n_clusters=6, n_init=1, random_state=random_state).fit(X)
+    ref = sk.KMeans(n_clusters=6, n_init=1, random_state=random_state).fit(X)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-10, atol=1e-12)

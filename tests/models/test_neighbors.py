@@ -165,3 +165,35 @@ def test_tree_and_brute_force_agree_with_sklearn_on_random_data(weights):
         np.testing.assert_allclose(ours.predict(Q), ref.predict(Q), rtol=1e-12)
     assert KNeighborsRegressor().fit(X, y)._fit_method == "kd_tree"
     assert KNeighborsRegressor().fit(rng.randn(50, 16), y[:50])._fit_method == "brute"
+    # scikit-learn's rule: brute force as soon as n_neighbors >= n_samples // 2
+    for k, method in ((24, "kd_tree"), (25, "brute")):
+        assert KNeighborsRegressor(k).fit(X[:50], y[:50])._fit_method == method
+        assert sk.KNeighborsRegressor(k).fit(X[:50], y[:50])._fit_method == method
+
+
+@pytest.mark.parametrize("p", [1, 2, 3])
+@pytest.mark.parametrize("leaf_size", [1, 4, 30, 500])
+def test_kd_tree_every_k_up_to_n_on_duplicates_and_ties(p, leaf_size):
+    """Integer points with duplicates (many exact ties), n = 203 so the leaves differ in
+    size: for every k, from 1 to n, the tree returns the same indices, in the same order,
+    as a stable sort of the exact distances (ties to the lower index)."""
+    rng = np.random.default_rng(leaf_size + p)
+    X = rng.integers(0, 4, (203, 2)).astype(float)
+    X[150:] = X[:53]  # exact duplicates of earlier rows
+    Q = np.vstack([rng.integers(-1, 5, (40, 2)).astype(float), X[:10], [[100.0, -100.0]]])
+    expected = np.argsort((np.abs(Q[:, None] - X) ** p).sum(axis=2), axis=1, kind="stable")
+    model = KNeighborsRegressor(p=p, algorithm="kd_tree", leaf_size=leaf_size).fit(X, np.zeros(203))
+    for k in (1, 2, 3, 5, 8, 29, 31, 60, 64, 101, 202, 203):
+        np.testing.assert_array_equal(model.kneighbors(Q, n_neighbors=k)[1], expected[:, :k])
+
+
+@pytest.mark.parametrize("k", [1, 5, 40])
+def test_kd_tree_equals_brute_force_on_random_data_in_blocks(k):
+    """Continuous random data (no ties), more queries than one block of the tree's search,
+    with a far-away query that needs every leaf: the tree finds brute force's neighbours."""
+    rng = np.random.default_rng(k)
+    X, Q = rng.standard_normal((2000, 3)), rng.standard_normal((700, 3))
+    Q[0] = 50.0
+    tree = KNeighborsRegressor(n_neighbors=k, algorithm="kd_tree").fit(X, np.zeros(2000))
+    brute = KNeighborsRegressor(n_neighbors=k, algorithm="brute").fit(X, np.zeros(2000))
+    np.testing.assert_array_equal(tree.kneighbors(Q)[1], brute.kneighbors(Q)[1])
