@@ -345,7 +345,7 @@ class Function:
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             data = np.asarray(data)
         counter = inputs[0]._version_counter if cls.returns_view else None
-        output = tensor_module.Tensor._from_op(data, None, counter)
+        output = tensor_module.Tensor._from_op(data, counter)
         # A graph is recorded when grad mode is on, the result is a float and an
         # input requires grad.
         if _modes.grad_enabled and data.dtype.kind == "f":
@@ -448,7 +448,7 @@ class _Pass:
                 grad = np.asarray(grad)
             elif id(grad) in self.given or not _is_own_array(grad):
                 grad = grad.copy()
-            grad = tensor_module.Tensor._from_op(grad, None)
+            grad = tensor_module.Tensor._from_op(grad)
         self.given.add(id(grad if self.create_graph else grad.data))
         return grad
 
@@ -515,7 +515,7 @@ def _sum_grads(stored: Tensor, grad: Gradient) -> Tensor:
     Tensor with a graph under create_graph)."""
     if isinstance(grad, tensor_module.Tensor) or stored._ctx is not None:
         return stored + grad
-    return tensor_module.Tensor._from_op(stored.data + grad, None)
+    return tensor_module.Tensor._from_op(stored.data + grad)
 
 
 def _run_hooks(node: Tensor, grad: Gradient, create_graph: bool) -> Gradient:
@@ -528,7 +528,7 @@ def _run_hooks(node: Tensor, grad: Gradient, create_graph: bool) -> Gradient:
         else:
             view = np.asarray(grad).view()
             view.flags.writeable = False
-            shown = tensor_module.Tensor._from_op(view, None)
+            shown = tensor_module.Tensor._from_op(view)
         result = hook(shown)
         if result is None:
             continue

@@ -56,7 +56,7 @@ def unpack_dual(tensor: Tensor) -> tuple[Tensor, Tensor | None]:
     (which means zero) or forward mode is off."""
     tangents = current_tangents()
     tangent = None if tangents is None else tangents.get(tensor)
-    return tensor, None if tangent is None else Tensor._from_op(np.array(tangent), None)
+    return tensor, None if tangent is None else Tensor._from_op(np.array(tangent))
 
 
 def _alias(x: Tensor, requires_grad: bool) -> Tensor:
@@ -111,7 +111,7 @@ def _push_forward(caller: str, fn: Callable, primals: Sequence[Tensor],
 def _tangent_tensor(tangent: np.ndarray | None, output: Tensor) -> Tensor:
     """A tangent as a Tensor with its own array: zeros when there is none."""
     array = np.zeros_like(output.data) if tangent is None else np.array(tangent, output.dtype)
-    return Tensor._from_op(array, None)
+    return Tensor._from_op(array)
 
 
 # ------------------------------------------------------------------ reverse mode
@@ -146,7 +146,7 @@ def _gradients(outputs: Sequence[Tensor], inputs: Sequence[Tensor],
     an output) that nothing connects."""
     connected = [(out, w) for out, w in zip(outputs, weights) if out.requires_grad]
     if not connected:
-        return tuple(Tensor._from_op(np.zeros_like(x.data), None) for x in inputs)
+        return tuple(Tensor._from_op(np.zeros_like(x.data)) for x in inputs)
     return autograd.grad([out for out, _ in connected], list(inputs),
                          [w for _, w in connected], create_graph=create_graph,
                          retain_graph=True, allow_unused=True)
@@ -177,7 +177,7 @@ def grad(fn: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False
         if not isinstance(output, Tensor) or output.size != 1:
             got = f"shape {output.shape}" if isinstance(output, Tensor) else type(output).__name__
             raise RuntimeError(f"grad: fn must return a one-element Tensor, got {got}")
-        seed = Tensor._from_op(np.ones_like(output.data), None)
+        seed = Tensor._from_op(np.ones_like(output.data))
         grads = _gradients([output], inputs, [seed], create_graph)
         found = grads[0] if isinstance(argnums, int) else grads
         return (found, aux) if has_aux else found
@@ -267,7 +267,7 @@ def _as_inputs(caller: str, what: str, values: Any, floating: bool = True
     result = []
     for i, value in enumerate(values):
         if isinstance(value, np.ndarray) and not floating:
-            value = Tensor._from_op(value, None)
+            value = Tensor._from_op(value)
         if not isinstance(value, Tensor):
             raise TypeError(f"{caller}: {what} must be Tensors, got {type(value).__name__} at "
                             f"position {i}")
@@ -342,7 +342,7 @@ def _block(pieces: list[np.ndarray], out_shape: tuple[int, ...], in_shape: tuple
     (axis=1), each a flat array."""
     sizes = (int(np.prod(out_shape)), int(np.prod(in_shape)))
     matrix = np.stack(pieces, axis=axis) if pieces else np.zeros(sizes)
-    return Tensor._from_op(matrix.reshape(out_shape + in_shape), None)
+    return Tensor._from_op(matrix.reshape(out_shape + in_shape))
 
 
 def _nested(blocks: list[list[Tensor]], single_output: bool, single_input: bool) -> Any:

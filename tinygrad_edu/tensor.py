@@ -73,19 +73,19 @@ class Tensor:
         self.requires_grad = requires_grad
 
     @classmethod
-    def _from_op(cls, data: np.ndarray, ctx: autograd.Context | None,
-                 version_counter: VersionCounter | None = None) -> Tensor:
-        """The result of an op: no conversion, and it requires grad iff it is in a graph.
-        A view of another tensor's array passes that tensor's version counter."""
+    def _from_op(cls, data: np.ndarray, version_counter: VersionCounter | None = None) -> Tensor:
+        """A tensor around an array an op computed: no conversion, no graph (the engine
+        links it to one). A view of another tensor's array passes that tensor's
+        version counter."""
         out = cls.__new__(cls)
         out.data = data
         out.grad = None
-        out._ctx = ctx
+        out._ctx = None
         out.name = None
-        out._version_counter = version_counter or VersionCounter()
+        out._version_counter = VersionCounter() if version_counter is None else version_counter
         out._retains_grad = False
         out._hooks = None
-        out._requires_grad = ctx is not None
+        out._requires_grad = False
         return out
 
     # ----------------------------------------------------------- attributes
@@ -210,7 +210,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (and version counter), cut off from the graph."""
-        return Tensor._from_op(self.data, None, self._version_counter)
+        return Tensor._from_op(self.data, self._version_counter)
 
     def clone(self) -> Tensor:
         """A copy with its own array; gradients flow back through it to this tensor."""
@@ -423,7 +423,7 @@ class Tensor:
     def _compare(self, other, compare, symbol: str) -> Tensor:
         other = as_tensor(other, like=self)
         broadcast_shape(symbol, self.shape, other.shape)
-        return Tensor._from_op(np.asarray(compare(self.data, other.data)), None)
+        return Tensor._from_op(np.asarray(compare(self.data, other.data)))
 
     def __lt__(self, other) -> Tensor:
         return self._compare(other, np.less, "<")
@@ -507,10 +507,10 @@ class Tensor:
         return softmax.LogSoftmax.apply(self, axis=axis)
 
     def argmax(self, axis: int | None = None) -> Tensor:
-        return Tensor._from_op(np.asarray(np.argmax(self.data, axis=axis)), None)
+        return Tensor._from_op(np.asarray(np.argmax(self.data, axis=axis)))
 
     def argmin(self, axis: int | None = None) -> Tensor:
-        return Tensor._from_op(np.asarray(np.argmin(self.data, axis=axis)), None)
+        return Tensor._from_op(np.asarray(np.argmin(self.data, axis=axis)))
 
     # -------------------------------------------------------------- movement
 
@@ -616,11 +616,11 @@ class Tensor:
 
     def any(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         axes = reduce.normalize_axes("any", axis, self.ndim)
-        return Tensor._from_op(np.asarray(np.any(self.data, axis=axes, keepdims=keepdims)), None)
+        return Tensor._from_op(np.asarray(np.any(self.data, axis=axes, keepdims=keepdims)))
 
     def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         axes = reduce.normalize_axes("all", axis, self.ndim)
-        return Tensor._from_op(np.asarray(np.all(self.data, axis=axes, keepdims=keepdims)), None)
+        return Tensor._from_op(np.asarray(np.all(self.data, axis=axes, keepdims=keepdims)))
 
     def cumsum(self, axis: int) -> Tensor:
         return functional.cumsum(self, axis)
@@ -691,7 +691,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
 
 def constant(array: np.ndarray) -> Tensor:
     """Wrap an array that gradients never flow into (a mask, a sign, a count)."""
-    return Tensor._from_op(np.asarray(array), None)
+    return Tensor._from_op(np.asarray(array))
 
 
 def as_tensor(value: Any, like: Tensor | None) -> Tensor:
@@ -836,14 +836,14 @@ def floor_divide(a: Any, b: Any) -> Tensor:
     Integer division by zero raises ZeroDivisionError."""
     a, b = _operands(a, b)
     rounding.check_integer_divisor("floor_divide", b.data)
-    return Tensor._from_op(np.asarray(np.floor_divide(a.data, b.data)), None)
+    return Tensor._from_op(np.asarray(np.floor_divide(a.data, b.data)))
 
 
 def isclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8,
             equal_nan: bool = False) -> Tensor:
     """|a - b| <= atol + rtol |b| elementwise, as a boolean tensor (torch.isclose)."""
     a, b = _operands(a, b)
-    return Tensor._from_op(np.asarray(np.isclose(a.data, b.data, rtol, atol, equal_nan)), None)
+    return Tensor._from_op(np.asarray(np.isclose(a.data, b.data, rtol, atol, equal_nan)))
 
 
 # The ops are written in terms of Tensor, so they are imported once Tensor exists.

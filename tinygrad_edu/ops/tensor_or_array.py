@@ -63,6 +63,6 @@ def apply_op(op: type[Function], *xs: Tensor | np.ndarray, **params) -> Tensor |
     computed straight on arrays. With several inputs, one Tensor among them makes
     the others Tensors too (constants: no gradient flows into an array)."""
     if any(isinstance(x, Tensor) for x in xs):
-        return op.apply(*(x if isinstance(x, Tensor) else Tensor._from_op(np.asarray(x), None)
+        return op.apply(*(x if isinstance(x, Tensor) else Tensor._from_op(np.asarray(x))
                           for x in xs), **params)
     return op.forward(*xs, **params)
