@@ -275,7 +275,7 @@ def _first_maxima(x: np.ndarray, y: np.ndarray, kernel: Pair) -> np.ndarray:
     n, c, oh, ow = y.shape
     tiles = x.reshape(n, c, oh, kernel[0], ow, kernel[1])
     mask = np.empty_like(tiles, dtype=bool)  # in x's memory layout
-    not_found = np.ones(y.shape, dtype=bool)
+    not_found = np.ones_like(y, dtype=bool)
     for i in range(kernel[0]):
         for j in range(kernel[1]):
             first = mask[:, :, :, i, :, j]  # a view: written in place
