@@ -48,13 +48,14 @@ class OpClock:
         return timed
 
 
-def profile(batches: int) -> tuple[float, dict[Key, float]]:
-    """CPU seconds per batch in all, and per (op, pass, first input's shape)."""
+def profile(batches: int, quick: bool = False) -> tuple[float, dict[Key, float]]:
+    """CPU seconds per batch in all, and per (op, pass, first input's shape); `quick`
+    takes the batches from the benchmark's smoke-test data (512 images)."""
     from benchmarks import lenet
     from tinygrad_edu.autograd import OPS
     from tinygrad_edu.optim import Optimizer
 
-    problem = lenet.make_problem(quick=False)
+    problem = lenet.make_problem(quick)
     problem.order = problem.order[:batches * lenet.BATCH_SIZE]
     run = lenet.prepare_tinygrad(problem)
     clock = OpClock()
