@@ -98,6 +98,37 @@ def test_pooling_matches_torch_including_ties(options):
         assert_close(ours.grad, theirs.grad.numpy())
 
 
+def test_conv_relu_max_pool_flatten_matches_torch_including_ties():
+    """LeNet's chain. The conv stores its output batch innermost, so the pool's mask is
+    built in that layout while the gradient comes back from the flatten image by image;
+    integer data gives many ties (and ReLU zeros), where the first maximum takes it all."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.integers(-1, 2, (3, 2, 10, 10)).astype(np.float64),
+              rng.integers(-1, 2, (4, 2, 3, 3)).astype(np.float64), np.zeros(4)]
+    head = random(4 * 5 * 5, 5, seed=1)
+    ours = [tensor(a) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y = F.max_pool2d(F.relu(F.conv2d(*ours, padding=1)), 2).reshape(3, -1) @ tg.Tensor(head)
+    expected = (torch.nn.functional.max_pool2d(torch.relu(torch.nn.functional.conv2d(
+        *theirs, padding=1)), 2).reshape(3, -1) @ torch.tensor(head))
+    assert_close(y, expected.detach().numpy(), atol=1e-12)
+    weights = random(*y.shape, seed=2)
+    y.backward(weights)
+    expected.backward(torch.tensor(weights))
+    for a, t in zip(ours, theirs):
+        assert_close(a.grad, t.grad.numpy(), atol=1e-12)
+
+
+def test_conv2d_of_an_input_without_grad_records_no_im2col():
+    """LeNet's first layer: the images need no gradient, so no col2im runs for them."""
+    x, w = tensor(random(2, 1, 6, 6), requires_grad=False), tensor(random(3, 1, 3, 3, seed=1))
+    y = F.conv2d(x, w, padding=1)
+    assert "im2col" not in {t.op for t in tg.autograd.topological_order([y])}
+    y.sum().backward()
+    assert x.grad is None and w.grad.shape == w.shape
+
+
 def test_max_pool2d_over_tiles_has_second_derivatives():
     """Windows that tile the image (2×2, stride 2) take the mask path; it is an op too."""
     x = tensor(random(2, 2, 4, 6))

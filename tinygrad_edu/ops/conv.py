@@ -13,6 +13,14 @@ upstream gradient, dW = g · im2col(x)ᵀ, and the input gradient multiplies by
 Wᵀ and scatters the columns back, dx = col2im(Wᵀ g). Because the backward is
 written with ops (im2col, col2im, matmul), it can itself be differentiated:
 second derivatives of a convolution need no new rule. See docs/ops.md.
+
+Memory layout: the arrays these ops make are (N, C, H, W) (or (N, C·kh·kw, L))
+as PyTorch's, but stored channel-major with the batch innermost, (C, H, W, N)
+(or (C·kh·kw, L, N)). A window's rows [c, i:i + oh, j:j + ow, :] are then
+ow·N numbers side by side in memory, so the copies of im2col and the additions
+of col2im move long rows instead of rows of ow numbers, and the product with
+the weight covers the columns of all images at once. The layout is invisible
+to the user: NumPy's strides make the arrays look (N, C, H, W).
 """
 
 from __future__ import annotations
@@ -64,11 +72,20 @@ def _windows(padded: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair,
         writeable=False)
 
 
+def _batch_innermost(shape: tuple[int, int, int, int], dtype, fill: float) -> np.ndarray:
+    """An (N, C, H, W) array of `fill`, stored (C, H, W, N) (see the module's docstring)."""
+    n, c, h, w = shape
+    return np.full((c, h, w, n), fill, dtype=dtype).transpose(3, 0, 1, 2)
+
+
 def _pad(x: np.ndarray, padding: Pair, value: float) -> np.ndarray:
+    """x with `padding` rows and columns of `value` around each image, batch innermost."""
     if padding == (0, 0):
         return x
-    widths = ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2)
-    return np.pad(x, widths, constant_values=value)
+    (n, c, h, w), (ph, pw) = x.shape, padding
+    padded = _batch_innermost((n, c, h + 2 * ph, w + 2 * pw), x.dtype, value)
+    padded[:, :, ph:ph + h, pw:pw + w] = x
+    return padded
 
 
 class Im2Col(Function):
@@ -86,11 +103,9 @@ class Im2Col(Function):
         _check_image("im2col", x)
         out = output_size("im2col", x.shape[2:], kernel_size, stride, padding, dilation)
         windows = _windows(_pad(x, padding, 0), kernel_size, stride, dilation, out)
-        n, c = x.shape[:2]
-        # stored channel-major, (C·kh·kw, N, L), and returned as its (N, C·kh·kw, L) view:
-        # a convolution then multiplies the weight with the columns of all images at once
-        rows = windows.transpose(1, 2, 3, 0, 4, 5).reshape(-1, n, out[0] * out[1])
-        return rows.transpose(1, 0, 2)
+        # one copy, stored (C·kh·kw, L, N) and returned as its (N, C·kh·kw, L) view
+        rows = windows.transpose(1, 2, 3, 4, 5, 0).reshape(-1, out[0] * out[1], x.shape[0])
+        return rows.transpose(2, 0, 1)
 
     @staticmethod
     def backward(ctx, grad):
@@ -115,16 +130,16 @@ class Col2Im(Function):
             raise ValueError(f"col2im: columns of shape {cols.shape} do not fit a {kh}×{kw} "
                              f"kernel over a {h}×{w} image ({oh * ow} windows)")
         c = rows // (kh * kw)
-        # channel-major, as im2col stores them: (C, kh, kw, N, oh, ow), no copy for its layout
-        blocks = cols.transpose(1, 0, 2).reshape(c, kh, kw, n, oh, ow)
-        padded = np.zeros((c, n, h + 2 * padding[0], w + 2 * padding[1]), dtype=cols.dtype)
+        # as im2col stores them, (C, kh, kw, oh, ow, N): no copy for its layout
+        blocks = cols.transpose(1, 2, 0).reshape(c, kh, kw, oh, ow, n)
+        padded = np.zeros((c, h + 2 * padding[0], w + 2 * padding[1], n), dtype=cols.dtype)
         (sh, sw), (dh, dw) = stride, dilation
         for i in range(kh):  # one strided slice per kernel offset: kh·kw additions in all
             for j in range(kw):
-                padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                padded[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
                        j * dw:j * dw + sw * (ow - 1) + 1:sw] += blocks[:, i, j]
-        image = padded[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
-        return image.transpose(1, 0, 2, 3)
+        image = padded[:, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
+        return image.transpose(3, 0, 1, 2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -182,12 +197,12 @@ class Conv2d(Function):
         window = {"kernel_size": weight.shape[2:], "stride": stride, "padding": padding,
                   "dilation": dilation}
         n, out_channels, oh, ow = grad.shape
-        # g channel-major, one matrix per group: (G, O/G, N·L)
-        g = grad.swapaxes(0, 1).reshape(groups, out_channels // groups, -1)
+        # g batch innermost, one matrix per group: (G, O/G, L·N)
+        g = grad.transpose(1, 2, 3, 0).reshape(groups, out_channels // groups, -1)
         grads = [None, None]
         if need_x:
-            rows = _grouped_weight(weight, groups).swapaxes(1, 2) @ g  # (G, C/G·k, N·L)
-            cols = rows.reshape(-1, n, oh * ow).swapaxes(0, 1)  # (N, C·k, L)
+            rows = _grouped_weight(weight, groups).swapaxes(1, 2) @ g  # (G, C/G·k, L·N)
+            cols = rows.reshape(-1, oh * ow, n).transpose(2, 0, 1)  # (N, C·k, L)
             grads[0] = apply_op(Col2Im, cols, image_size=x.shape[2:], **window)
         if need_weight:
             rows = _grouped_rows(apply_op(Im2Col, x, **window), groups)
@@ -208,18 +223,19 @@ def _grouped_weight(weight, groups: int):
 
 
 def _grouped_rows(cols, groups: int):
-    """im2col's (N, C·kh·kw, L) -> (G, C/G·kh·kw, N·L): the windows of all images side
-    by side, one matrix per group (no copy for im2col's channel-major layout)."""
+    """im2col's (N, C·kh·kw, L) -> (G, C/G·kh·kw, L·N): the windows of all images side
+    by side, one matrix per group (no copy for im2col's batch-innermost layout)."""
     n, rows, count = cols.shape
-    return cols.swapaxes(0, 1).reshape(groups, rows // groups, n * count)
+    return cols.transpose(1, 2, 0).reshape(groups, rows // groups, count * n)
 
 
 def grouped_product(cols, weight, groups: int, out: Pair):
     """y[n, o, r, s] = Σ_k W[o, k] · cols[n, k, (r, s)] within each group: one matrix
-    product per group for all images at once, (G, O/G, C/G·k) @ (G, C/G·k, N·L), seen
-    as (N, O, oh, ow). The same code runs on arrays (the op) and on Tensors (F.conv2d)."""
+    product per group for all images at once, (G, O/G, C/G·k) @ (G, C/G·k, L·N), seen
+    as (N, O, oh, ow) (stored batch innermost). The same code runs on arrays (the op)
+    and on Tensors (F.conv2d)."""
     y = _grouped_weight(weight, groups) @ _grouped_rows(cols, groups)
-    return y.reshape(weight.shape[0], cols.shape[0], *out).swapaxes(0, 1)
+    return y.reshape(weight.shape[0], *out, cols.shape[0]).transpose(3, 0, 1, 2)
 
 
 def _argmax_positions(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
@@ -258,15 +274,27 @@ def _first_maxima(x: np.ndarray, y: np.ndarray, kernel: Pair) -> np.ndarray:
     is the first of its maxima y (in row-major order, as PyTorch picks at a tie)."""
     n, c, oh, ow = y.shape
     tiles = x.reshape(n, c, oh, kernel[0], ow, kernel[1])
-    mask = np.empty(tiles.shape, dtype=bool)
-    found = np.zeros(y.shape, dtype=bool)
+    mask = np.empty_like(tiles, dtype=bool)  # in x's memory layout
+    not_found = np.ones_like(y, dtype=bool)
     for i in range(kernel[0]):
         for j in range(kernel[1]):
-            first = tiles[:, :, :, i, :, j] == y
-            first &= ~found
-            mask[:, :, :, i, :, j] = first
-            found |= first
+            first = mask[:, :, :, i, :, j]  # a view: written in place
+            np.equal(tiles[:, :, :, i, :, j], y, out=first)
+            first &= not_found
+            np.greater(not_found, first, out=not_found)  # not_found &= ~first
     return mask
+
+
+def _in_layout_of(grad, like: np.ndarray):
+    """An array `grad` copied into the memory layout of `like` (same shape), a Tensor
+    as it is: an elementwise product of arrays stored in different orders walks one
+    of them with long strides, several times slower (LeNet's max-pool backward:
+    its gradient comes from a flatten, stored image by image, its input batch innermost)."""
+    if not isinstance(grad, np.ndarray) or grad.strides == like.strides:
+        return grad
+    copy = np.empty_like(like)
+    copy[...] = grad
+    return copy
 
 
 class MaxPool2d(Function):
@@ -284,12 +312,12 @@ class MaxPool2d(Function):
         out = output_size("max_pool2d", x.shape[2:], kernel_size, stride, padding, dilation)
         windows = _windows(_pad(x, padding, -np.inf), kernel_size, stride, dilation, out)
         if kernel_size[0] * kernel_size[1] <= 9:  # elementwise maxima of a few slices
-            y = windows[:, :, 0, 0]
+            y = windows[:, :, 0, 0].copy(order="K")  # in x's memory layout
             for i in range(kernel_size[0]):
                 for j in range(kernel_size[1]):
                     if i or j:
-                        y = np.maximum(y, windows[:, :, i, j])
-            return np.ascontiguousarray(y)
+                        np.maximum(y, windows[:, :, i, j], out=y)
+            return y
         return windows.max(axis=(2, 3))
 
     @staticmethod
@@ -298,8 +326,9 @@ class MaxPool2d(Function):
         p = ctx.params
         if _tiles(x.shape, p["kernel_size"], p["stride"], p["padding"], p["dilation"]):
             # windows side by side (LeNet's 2×2, stride 2): a mask, no index gathering
-            mask = _first_maxima(x, values(ctx.output), p["kernel_size"])
-            spread = expand(unsqueeze(unsqueeze(grad, 3), 5), mask.shape) * mask
+            y = values(ctx.output)
+            mask = _first_maxima(x, y, p["kernel_size"])
+            spread = expand(unsqueeze(unsqueeze(_in_layout_of(grad, y), 3), 5), mask.shape) * mask
             return spread.reshape(x.shape)
         index = _argmax_positions(x, p["kernel_size"], p["stride"], p["padding"],
                                   p["dilation"])
