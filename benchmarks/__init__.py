@@ -10,6 +10,7 @@ results tables go into docs/performance.md. Each benchmark is one module with a
     op_overhead     µs per op of a long chain of tiny ops, forward and backward
     memory          peak RSS of the MLP epoch, each contender in a fresh process
     deep_graph      forward and backward through a 100,000-op chain
+    graph_length    µs per op at 10k, 100k and 1M ops, the collector's share, bytes per node
     gradcheck_cost  full vs fast-mode gradcheck on a ~10,000-parameter MLP
     models          fifteen models against scikit-learn's, fit + predict (its own section)
 

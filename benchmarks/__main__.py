@@ -24,7 +24,8 @@ from pathlib import Path
 from benchmarks import Settings, threads
 from benchmarks.report import Report, render_section, text_table, write_section
 
-CORE = ["mlp_epoch", "lenet_epoch", "op_overhead", "memory", "deep_graph", "gradcheck_cost"]
+CORE = ["mlp_epoch", "lenet_epoch", "op_overhead", "memory", "deep_graph", "graph_length",
+        "gradcheck_cost"]
 """The benchmark modules of the core table, in the order they run and appear in it."""
 NAMES = [*CORE, "models"]
 """Every benchmark module; `models` writes a section of its own."""

@@ -16,6 +16,7 @@ FULL_OPS = 100_000
 QUICK_OPS = 2_000
 ROUNDS = 3
 GOAL_BACKWARD_S = 1.0
+GOAL_FORWARD_RATIO = 2.0  # tinygrad_edu / PyTorch, forward through the chain (issue 20)
 
 
 def run(settings: Settings) -> Report:
@@ -33,6 +34,11 @@ def run(settings: Settings) -> Report:
         report.rows.append(Row(NAME, f"{name}: backward through {n_ops:,} ops",
                                f"{backward:.3f} s", goal, met))
         report.raw[name] = {"forward_s": forward, "backward_s": backward}
+    if "torch" in report.raw:
+        ratio = report.raw["tinygrad_edu"]["forward_s"] / report.raw["torch"]["forward_s"]
+        report.rows.append(Row(NAME, f"tinygrad_edu / torch: forward through {n_ops:,} ops",
+                               f"{ratio:.2f}×", f"≤ {GOAL_FORWARD_RATIO:g}× (issue 20)",
+                               ratio <= GOAL_FORWARD_RATIO))
     report.notes.append(f"deep_graph: 0-d chain of {n_ops:,} ops, median of {rounds} "
                         "alternated rounds.")
     return report

@@ -20,7 +20,8 @@ SHAPES: list[chains.Shape] = [(), (1,), (64, 64)]
 FULL_OPS = 10_000
 QUICK_OPS = 200
 ROUNDS = 3
-GOAL_US = 2.5  # tinygrad_edu forward + backward per op, 0-d
+GOAL_US = 2.5  # tinygrad_edu forward + backward per op, 0-d (issue 8)
+GOAL_RATIO = 0.8  # tinygrad_edu / PyTorch, forward + backward per op, every shape (issue 20)
 
 
 def run(settings: Settings) -> Report:
@@ -40,6 +41,12 @@ def run(settings: Settings) -> Report:
             report.rows.append(Row(NAME, f"{name}, shape {shape}: µs/op fwd + bwd",
                                    f"{forward:.2f} + {backward:.2f} = {total:.2f}", goal, met))
             report.raw[f"{name} {shape}"] = {"forward_us": forward, "backward_us": backward}
+        if "torch" in timings:
+            ours, theirs = (report.raw[f"{name} {shape}"] for name in ("tinygrad_edu", "torch"))
+            ratio = sum(ours.values()) / sum(theirs.values())
+            report.rows.append(Row(NAME, f"tinygrad_edu / torch, shape {shape}: fwd + bwd",
+                                   f"{ratio:.2f}×", f"≤ {GOAL_RATIO}× (issue 20)",
+                                   ratio <= GOAL_RATIO))
     report.notes.append(
         f"op_overhead: {n_ops:,} ops (`x = x + a; x = x * m` × {n_ops // 2:,}), only x₀ requires "
         f"grad; median of {rounds} alternated rounds per shape after one untimed warm-up "

@@ -1,7 +1,7 @@
 """What a benchmark reports, and how the runner prints it and writes it into the docs.
 
-A benchmark returns a `Report`: table rows (a measurement, the goal from
-issue 8 when there is one, and whether it is met) and free-text notes (data
+A benchmark returns a `Report`: table rows (a measurement, the goal of the
+issue it answers when there is one, and whether it is met) and free-text notes (data
 source, thread counts, the losses it compared). The runner joins the reports
 into one Markdown table and puts it in docs/performance.md between two
 markers, leaving every other section of that file as it was. A benchmark whose
@@ -64,7 +64,7 @@ class Report:
     section: Section | None = None
 
 
-HEADER = ["benchmark", "measurement", "value", "goal (issue 8)", "met"]
+HEADER = ["benchmark", "measurement", "value", "goal", "met"]
 
 
 def markdown_table(rows: list[Row], header: list[str] = HEADER,

@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 BENCHMARKS = ["mlp_epoch", "lenet_epoch", "op_overhead", "memory", "deep_graph",
-              "gradcheck_cost"]
+              "graph_length", "gradcheck_cost"]
 START, END = "<!-- core-benchmarks:start -->", "<!-- core-benchmarks:end -->"
 OTHER_SECTION = "## Someone else's section\n\nThis text must survive the runner.\n"
 
@@ -69,7 +69,7 @@ def test_the_section_says_how_where_and_when(quick_run):
 def test_goals_are_printed_next_to_the_measurements(quick_run):
     _, after, _ = quick_run
     with_goals = {cells[0] for cells in table_rows(after) if cells[3] != "—"}
-    assert {"mlp_epoch", "op_overhead", "memory", "deep_graph"} <= with_goals
+    assert {"mlp_epoch", "op_overhead", "memory", "deep_graph", "graph_length"} <= with_goals
     assert all(cells[4] in ("yes", "**no**") for cells in table_rows(after) if cells[3] != "—")
 
 

@@ -1,0 +1,134 @@
+"""Benchmark 7: does an op cost the same in a long graph as in a short one, and how many
+bytes does a graph node take?
+
+The chain of `op_overhead` (see `benchmarks.chains`), 0-d, at three lengths
+(10,000, 100,000 and 1,000,000 ops): forward and backward µs per op at each
+length, and the spread of the forward figure (slowest / fastest - 1; goal of
+issue 20: within 10 %). Python's cyclic garbage collector is what could make a
+long graph slower per op: it walks the objects it tracks again and again while
+they pile up. The same 100,000-op forward with the collector switched off
+(`gc.disable()`) shows how much of the time is the collector's.
+
+Bytes per node: Python's `tracemalloc` counts every allocation (NumPy reports
+its arrays to it) while a 100,000-op chain is built; the growth divided by the
+number of ops is what one recorded op keeps alive: its output Tensor and array,
+its Context and the tuples the Context holds. `sys.getsizeof` of each of those
+objects gives the breakdown.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+from benchmarks import Settings, chains
+from benchmarks.report import Report, Row
+
+NAME = "graph_length"
+FULL_LENGTHS = [10_000, 100_000, 1_000_000]
+QUICK_LENGTHS = [1_000, 2_000, 4_000]
+ROUNDS = 3
+GOAL_SPREAD = 0.10
+
+
+def _chain_start():
+    import tinygrad_edu as tg
+
+    def tensor(value: float, requires_grad: bool = False):
+        return tg.Tensor(np.float32(value), requires_grad=requires_grad)
+
+    return (tensor(chains.START, requires_grad=True), tensor(chains.ADD),
+            tensor(chains.MUL))
+
+
+def time_chain(n_ops: int, collector: bool = True) -> tuple[float, float]:
+    """Seconds per op of the forward and of the backward through an n_ops chain."""
+    x0, a, m = _chain_start()
+    gc.collect()
+    if not collector:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        x = chains._chain(x0, a, m, n_ops)
+        forward = time.perf_counter() - start
+        start = time.perf_counter()
+        x.backward()
+        backward = time.perf_counter() - start
+    finally:
+        gc.enable()
+    return forward / n_ops, backward / n_ops
+
+
+def bytes_per_node(n_ops: int) -> float:
+    """Bytes that building an n_ops chain allocated and kept, per op (tracemalloc)."""
+    x0, a, m = _chain_start()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        x = chains._chain(x0, a, m, n_ops)
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    del x
+    return (after - before) / n_ops
+
+
+def node_parts() -> dict[str, int]:
+    """sys.getsizeof of each object one recorded 0-d op keeps alive."""
+    x0, a, _ = _chain_start()
+    y = x0 + a
+    ctx = y._ctx
+    return {"Tensor": sys.getsizeof(y), "its array": sys.getsizeof(y.data),
+            "VersionCounter": sys.getsizeof(y._version_counter),
+            "Context": sys.getsizeof(ctx), "the inputs tuple": sys.getsizeof(ctx.parents),
+            "the saved arrays tuple": sys.getsizeof(ctx._inputs),
+            "needs_input_grad": sys.getsizeof(ctx.needs_input_grad),
+            "input_versions": sys.getsizeof(ctx.input_versions)}
+
+
+def run(settings: Settings) -> Report:
+    lengths = QUICK_LENGTHS if settings.quick else FULL_LENGTHS
+    rounds = settings.rounds_or(ROUNDS)
+    report = Report()
+    forward: dict[int, list[float]] = {n: [] for n in lengths}
+    backward: dict[int, list[float]] = {n: [] for n in lengths}
+    without_collector: list[float] = []
+    middle = lengths[1]
+    for _ in range(rounds):  # the lengths alternated, so a slow spell hits each alike
+        for n in lengths:
+            f, b = time_chain(n)
+            forward[n].append(f)
+            backward[n].append(b)
+        without_collector.append(time_chain(middle, collector=False)[0])
+    medians = {n: float(np.median(forward[n])) * 1e6 for n in lengths}
+    for n in lengths:
+        b = float(np.median(backward[n])) * 1e6
+        report.rows.append(Row(NAME, f"tinygrad_edu: µs/op fwd + bwd, 0-d chain of {n:,} ops",
+                               f"{medians[n]:.2f} + {b:.2f} = {medians[n] + b:.2f}"))
+        report.raw[f"{n} ops"] = {"forward_us": medians[n], "backward_us": b}
+    spread = max(medians.values()) / min(medians.values()) - 1
+    report.rows.append(Row(NAME, "forward µs/op: slowest length / fastest - 1",
+                           f"{spread:.0%}", f"≤ {GOAL_SPREAD:.0%} (issue 20)",
+                           spread <= GOAL_SPREAD))
+    off = float(np.median(without_collector)) * 1e6
+    report.rows.append(Row(NAME, f"forward µs/op, {middle:,} ops, cyclic GC switched off",
+                           f"{off:.2f} (the collector: {1 - off / medians[middle]:.0%} of "
+                           "the forward time)"))
+    node_bytes = bytes_per_node(middle)
+    parts = node_parts()
+    report.rows.append(Row(NAME, f"bytes per recorded op ({middle:,}-op chain, tracemalloc)",
+                           f"{node_bytes:.0f}"))
+    report.raw.update({"spread": spread, "forward_us_without_gc": off,
+                       "bytes_per_node": node_bytes, "parts": parts})
+    report.notes.append(
+        "graph_length: the op_overhead chain on 0-d tensors at "
+        f"{', '.join(f'{n:,}' for n in lengths)} ops, median of {rounds} rounds with the "
+        "lengths alternated; the collector stays on except in the row that says otherwise. "
+        "What one recorded op keeps alive (sys.getsizeof, bytes): "
+        + ", ".join(f"{part} {size}" for part, size in parts.items()) + ".")
+    return report
