@@ -36,15 +36,18 @@ CHUNK = 1 << 22  # (row, feature) pairs × statistics per chunk: bounds the memo
 class Presorted:
     """Each feature's rows in increasing order, computed once (and shared by a forest's trees).
 
-    order[f, r] is the row with the r-th smallest x_f, values[f, r]
-    its x_f, and rank[f, i] the position of row i in order[f].
+    columns[f] is x_f of every row (X transposed, so that one feature's values are adjacent
+    in memory), order[f, r] the row with the r-th smallest x_f, values[f, r] its x_f, and
+    rank[f, i] the position of row i in order[f]. Positions are int32 when they fit: half
+    the memory traffic of int64 in the gathers of every level.
     """
 
     def __init__(self, X: np.ndarray):
         self.X = X
-        columns = np.ascontiguousarray(X.T)
-        self.order = np.argsort(columns, axis=1)
-        self.values = np.take_along_axis(columns, self.order, axis=1)
+        self.columns = np.ascontiguousarray(X.T)
+        position = np.int32 if X.shape[0] < 2**31 else np.intp
+        self.order = np.argsort(self.columns, axis=1).astype(position)
+        self.values = np.take_along_axis(self.columns, self.order, axis=1)
         self.rank = np.empty_like(self.order)
         self.rank[np.arange(X.shape[1])[:, None], self.order] = np.arange(X.shape[0])
 
@@ -148,12 +151,13 @@ class LevelGrower:
         sizes = np.array([len(rows)])
         node_stats = self.stats.sums(rows, np.zeros(len(rows), np.intp), 1)
         ids, depth, next_id = np.array([0]), 0, 1
+        constant = np.zeros((1, self.sorted.X.shape[1]), bool)  # (node, f): x_f constant in it
         while True:
             impurity = self.stats.impurity(node_stats)
             nodes.append((node_stats, impurity, sizes))
             splittable = ((depth < self.max_depth) & (sizes >= self.min_samples_split)
                           & (impurity > 1e-12))
-            feature, threshold = self._best_splits(rows, sizes, splittable)
+            feature, threshold = self._best_splits(rows, sizes, splittable, constant)
             split = feature >= 0
             if not split.any():
                 break
@@ -161,6 +165,7 @@ class LevelGrower:
             n_children = 2 * int(split.sum())
             sizes = np.bincount(child, minlength=n_children)
             node_stats = self.stats.sums(rows, child, n_children)
+            constant = np.repeat(constant[split], 2, axis=0)  # a child has a subset of the rows
             children = next_id + np.arange(n_children)
             splits.append((ids[split], feature[split], threshold[split], children[0::2]))
             ids, depth, next_id = children, depth + 1, next_id + n_children
@@ -177,8 +182,11 @@ class LevelGrower:
         order = np.argsort(child, kind="stable")
         return rows[order], child[order]
 
-    def _best_splits(self, rows, sizes, splittable):
-        """(feature, threshold) of each node's best split; feature = LEAF where none is allowed."""
+    def _best_splits(self, rows, sizes, splittable, constant):
+        """(feature, threshold) of each node's best split; feature = LEAF where none is allowed.
+        `constant` (node, f) says which features are known to be constant in each node (they
+        were in its parent): those are not looked at again, and the ones found constant
+        here are marked."""
         n_nodes, n_features = len(sizes), self.sorted.X.shape[1]
         feature, threshold = np.full(n_nodes, LEAF), np.full(n_nodes, np.nan)
         open_nodes = np.flatnonzero(splittable)
@@ -198,8 +206,13 @@ class LevelGrower:
             pair_node = np.repeat(np.arange(len(open_nodes)), want)
             pair_draw = drawn[pair_node] + np.arange(len(first)) - first
             pair_feature = draws[pair_node, pair_draw]
-            row_start, size = starts[open_nodes[pair_node]], sizes[open_nodes[pair_node]]
-            varies = self._chunked(self._varies, rows, row_start, size, pair_feature)[0]
+            node = open_nodes[pair_node]
+            row_start, size = starts[node], sizes[node]
+            varies = ~constant[node, pair_feature]
+            if varies.any():
+                varies[varies] = self._chunked(self._varies, rows, row_start[varies], size[varies],
+                                               pair_feature[varies])[0]
+            constant[node, pair_feature] = ~varies
             running = np.cumsum(varies)
             found_here = running - (running - varies)[first]  # varying features so far, per node
             use = varies & (found[pair_node] + found_here <= self.n_try)
@@ -241,7 +254,7 @@ class LevelGrower:
     def _varies(self, rows, row_start, size, pair_feature):
         """(Whether x_f takes more than one value in the node,) for each (node, f) pair."""
         row, pair = self._rows(rows, row_start, size)
-        x = self.sorted.X.ravel()[row * self.sorted.X.shape[1] + pair_feature[pair]]
+        x = self.sorted.columns.ravel()[pair_feature[pair] * len(self.sorted.X) + row]
         first_of_pair = np.cumsum(size) - size
         return (np.minimum.reduceat(x, first_of_pair) < np.maximum.reduceat(x, first_of_pair),)
 
