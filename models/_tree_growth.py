@@ -197,9 +197,9 @@ class LevelGrower:
         found = np.zeros(len(open_nodes), np.intp)  # non-constant features examined
         drawn = np.zeros(len(open_nodes), np.intp)  # features drawn
         found_pairs, rounds = [], 0
-        while True:  # constant features do not count: draw again, 2, 4, 8... × the shortfall
+        while True:  # constant features do not count: draw the shortfall again, then 2, 4... ×
             rounds += 1
-            want = np.minimum((self.n_try - found) << rounds, n_features - drawn)
+            want = np.minimum((self.n_try - found) << (rounds - 1), n_features - drawn)
             if not want.any():
                 break
             first = np.repeat(np.cumsum(want) - want, want)
@@ -207,11 +207,12 @@ class LevelGrower:
             pair_draw = drawn[pair_node] + np.arange(len(first)) - first
             pair_feature = draws[pair_node, pair_draw]
             node = open_nodes[pair_node]
-            row_start, size = starts[node], sizes[node]
-            varies = ~constant[node, pair_feature]
-            if varies.any():
-                varies[varies] = self._chunked(self._varies, rows, row_start[varies], size[varies],
-                                               pair_feature[varies])[0]
+            check = ~constant[node, pair_feature]  # a feature constant in the parent is here too
+            size = sizes[node[check]]
+            varies = check.copy()
+            if check.any():
+                ranks = self._ranks(rows, starts[node[check]], size, pair_feature[check])
+                varies[check] = self._varies(ranks, size, pair_feature[check])
             constant[node, pair_feature] = ~varies
             running = np.cumsum(varies)
             found_here = running - (running - varies)[first]  # varying features so far, per node
@@ -220,8 +221,9 @@ class LevelGrower:
             drawn += want
             if not use.any():
                 continue
-            cost, thresh = self._chunked(self._score, rows, row_start[use], size[use],
-                                         pair_feature[use])
+            used = use[check]
+            cost, thresh = self._score(ranks[np.repeat(used, size)], size[used],
+                                       pair_feature[use])
             found_pairs.append((pair_node[use], pair_draw[use], pair_feature[use], cost, thresh))
         if not found_pairs:  # every feature is constant in every open node
             return feature, threshold
@@ -238,37 +240,51 @@ class LevelGrower:
         feature[winners], threshold[winners] = pair_feature[best], thresh[best]
         return feature, threshold
 
-    def _chunked(self, score, rows, row_start, size, pair_feature):
-        """score(...) over the (node, feature) pairs, a chunk of them at a time."""
-        bounds = np.cumsum(size) * self.stats.width // CHUNK
-        results = [score(rows, row_start[chunk], size[chunk], pair_feature[chunk])
-                   for chunk in np.split(np.arange(len(size)), np.flatnonzero(np.diff(bounds)) + 1)]
+    def _chunks(self, size):
+        """The pairs cut into chunks of about CHUNK (row, statistic) entries: each chunk's
+        slice of the pairs and slice of their rows laid end to end."""
+        ends = np.cumsum(size)
+        cuts = np.flatnonzero(np.diff(ends * self.stats.width // CHUNK)) + 1
+        pair_edges = np.concatenate([[0], cuts, [len(size)]])
+        row_edges = np.append(0, ends)[pair_edges]
+        return [(slice(*pair_edges[i:i + 2]), slice(*row_edges[i:i + 2]))
+                for i in range(len(pair_edges) - 1)]
+
+    def _ranks(self, rows, row_start, size, pair_feature):
+        """rank_f(row) of the rows of each (node, f) pair, the pairs laid end to end."""
+        n, ranks = self.sorted.rank.shape[1], []
+        for pairs, _ in self._chunks(size):
+            start, count, f = row_start[pairs], size[pairs], pair_feature[pairs]
+            pair = np.repeat(np.arange(len(count)), count)
+            first_of_pair = np.cumsum(count) - count
+            row = rows[np.repeat(start - first_of_pair, count) + np.arange(len(pair))]
+            ranks.append(self.sorted.rank.ravel()[f[pair] * n + row])
+        return np.concatenate(ranks)
+
+    def _varies(self, ranks, size, pair_feature):
+        """Whether x_f takes more than one value in the node, for each (node, f) pair: whether
+        x_f at the pair's largest rank exceeds x_f at its smallest."""
+        first_of_pair = np.cumsum(size) - size
+        low, high = (extreme.reduceat(ranks, first_of_pair) for extreme in (np.minimum, np.maximum))
+        return self.sorted.values[pair_feature, low] < self.sorted.values[pair_feature, high]
+
+    def _score(self, ranks, size, pair_feature):
+        """(cost, threshold) of the best split of each (node, f) pair, from the ranks of its
+        rows laid end to end, a chunk of pairs at a time."""
+        results = [self._score_chunk(ranks[rows], size[pairs], pair_feature[pairs])
+                   for pairs, rows in self._chunks(size)]
         return tuple(map(np.concatenate, zip(*results)))
 
-    def _rows(self, rows, row_start, size):
-        """The rows of each pair's node, laid end to end, and the pair of each."""
-        pair = np.repeat(np.arange(len(size)), size)
-        first_of_pair = np.cumsum(size) - size
-        return rows[np.repeat(row_start - first_of_pair, size) + np.arange(len(pair))], pair
-
-    def _varies(self, rows, row_start, size, pair_feature):
-        """(Whether x_f takes more than one value in the node,) for each (node, f) pair."""
-        row, pair = self._rows(rows, row_start, size)
-        x = self.sorted.columns.ravel()[pair_feature[pair] * len(self.sorted.X) + row]
-        first_of_pair = np.cumsum(size) - size
-        return (np.minimum.reduceat(x, first_of_pair) < np.maximum.reduceat(x, first_of_pair),)
-
-    def _score(self, rows, row_start, size, pair_feature):
-        """(cost, threshold) of the best split of each (node, feature) pair; cost = inf where
+    def _score_chunk(self, ranks, size, pair_feature):
+        """(cost, threshold) of the best split of each (node, f) pair; cost = inf where
         no threshold leaves min_samples_leaf rows on both sides."""
-        row, pair = self._rows(rows, row_start, size)
+        pair = np.repeat(np.arange(len(size)), size)
         n = self.sorted.order.shape[1]
         first_of_pair = np.cumsum(size) - size
-        flat = pair_feature[pair] * n  # row f of the (features, n) presorted arrays
         key = pair.astype(np.int32 if len(size) * n < 2**31 else np.int64) * n
-        key += self.sorted.rank.ravel()[flat + row]
+        key += ranks
         key.sort()  # by pair, then by x_f
-        flat += key - pair * n
+        flat = pair_feature[pair] * n + (key - pair * n)  # in the (features, n) presorted arrays
         row, x = self.sorted.order.ravel()[flat], self.sorted.values.ravel()[flat]
         new_run = np.ones(len(pair), bool)
         new_run[1:] = x[1:] != x[:-1]
