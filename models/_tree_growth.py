@@ -123,6 +123,17 @@ def segment_argmin(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.minimum.reduceat(index, starts)
 
 
+def segment_cumsum(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Running sums of the rows of `values` restarting at each segment (segment i starts at
+    row first[i]), and each segment's total; `values` is overwritten.
+
+    One np.cumsum does it: each segment's first row is lowered by the total of the segment
+    before it, so the running sum is back to zero where a segment starts."""
+    totals = np.add.reduceat(values, first, axis=0)
+    values[first[1:]] -= totals[:-1]
+    return np.cumsum(values, axis=0), totals
+
+
 def midpoint(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Halfway between two values; `low` if the midpoint rounds up to `high` (adjacent floats)."""
     middle = low / 2.0 + high / 2.0
@@ -294,10 +305,10 @@ class LevelGrower:
         run_pair = pair[run_start]
         first_run = run[first_of_pair]
         last_run = np.append(first_run[1:], len(run_start)) - 1
-        left = self._segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run, run_pair)
-        n_left = self._segment_cumsum(np.diff(np.append(run_start, len(pair)))[:, None],
-                                      first_run, run_pair)[:, 0]
-        right = left[last_run][run_pair] - left
+        left, total = segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run)
+        n_left = segment_cumsum(np.diff(np.append(run_start, len(pair)))[:, None], first_run)[0]
+        n_left = n_left[:, 0]
+        right = total[run_pair] - left
         n_right = size[run_pair] - n_left
         allowed = ((np.arange(len(run_start)) != last_run[run_pair])
                    & (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf))
@@ -306,9 +317,3 @@ class LevelGrower:
         best = segment_argmin(cost, first_run)
         after = run_start[np.minimum(best + 1, len(run_start) - 1)]
         return cost[best], midpoint(x[run_start[best]], x[after])
-
-    @staticmethod
-    def _segment_cumsum(values, first, segment):
-        """Running sums restarting at each segment (segment[i] is the segment of row i)."""
-        running = np.cumsum(values, axis=0)
-        return running - (running[first] - values[first])[segment]
