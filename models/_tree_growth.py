@@ -293,28 +293,28 @@ class LevelGrower:
     def _score_chunk(self, ranks, size, pair_feature):
         """(cost, threshold) of the best split of each (node, f) pair; cost = inf where
         no threshold leaves min_samples_leaf rows on both sides."""
-        pair = np.repeat(np.arange(len(size)), size)
-        n = self.sorted.order.shape[1]
+        n, index = self.sorted.order.shape[1], np.arange(len(size))
         first_of_pair = np.cumsum(size) - size
-        key = pair.astype(np.int32 if len(size) * n < 2**31 else np.int64) * n
+        key = np.repeat(index.astype(np.int32 if len(size) * n < 2**31 else np.int64) * n, size)
         key += ranks
         key.sort()  # by pair, then by x_f
-        flat = pair_feature[pair] * n + (key - pair * n)  # in the (features, n) presorted arrays
+        # pair p's key p·n + r is entry (pair_feature[p], r) of the (features, n) presorted arrays
+        flat = key + np.repeat((pair_feature - index) * n, size)
         row, x = self.sorted.order.ravel()[flat], self.sorted.values.ravel()[flat]
-        new_run = np.ones(len(pair), bool)
+        new_run = np.ones(len(key), bool)
         new_run[1:] = x[1:] != x[:-1]
         new_run[first_of_pair] = True
         run_start = np.flatnonzero(new_run)
         run = np.cumsum(new_run) - 1
-        run_pair = pair[run_start]
         first_run = run[first_of_pair]
-        last_run = np.append(first_run[1:], len(run_start)) - 1
+        runs = np.diff(np.append(first_run, len(run_start)))  # of each pair
         left, total = segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run)
-        n_left = segment_cumsum(np.diff(np.append(run_start, len(pair))), first_run)[0]
-        right = total[:, run_pair] - left
-        n_right = size[run_pair] - n_left
-        allowed = ((np.arange(len(run_start)) != last_run[run_pair])
-                   & (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf))
+        n_left = segment_cumsum(np.diff(np.append(run_start, len(key))), first_run)[0]
+        right = np.repeat(total, runs, axis=1) - left
+        n_right = np.repeat(size, runs) - n_left
+        last = np.zeros(len(run_start), bool)
+        last[first_run + runs - 1] = True
+        allowed = ~last & (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf)
         with np.errstate(divide="ignore", invalid="ignore"):
             cost = np.where(allowed, self.stats.split_cost(left, right), np.inf)
         best = segment_argmin(cost, first_run)
