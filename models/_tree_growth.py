@@ -3,16 +3,23 @@
 The Python loop runs over depth levels, never over samples, thresholds or nodes.
 At one level, each open node draws its features in a random order and examines
 the first `n_try` that are not constant in it; every (node, feature) pair is a
-*segment* (whether x_f is constant in the node is read off the segment's min and
-max before anything else). All segments of a level are laid end to end and
+*segment*. For each segment
+
+0. the ranks rank_f(row) of the node's rows are gathered once (ranks come from
+   one argsort per feature, done once). A feature known to be constant in the
+   node's parent is constant in the node and is skipped without a look; for the
+   others, x_f at the segment's smallest and largest rank says whether x_f varies.
+
+The segments of the features examined are then laid end to end and
 
 1. sorted at once: the key `segment · n + rank_f(row)` orders the rows by
-   segment, then by x_f (ranks come from one argsort per feature, done once);
+   segment, then by x_f;
 2. cut into *runs* of equal x: a threshold can only fall between two runs;
-3. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount;
-4. accumulated: the statistics of the left child after run r are a cumulative
-   sum over the runs of its segment (np.cumsum minus the segment's start), the
-   right child's are the segment total minus that;
+3. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount, laid
+   out (statistic, run) so that the next steps run along contiguous memory;
+4. accumulated: the statistics of the left child after run r are a running sum
+   over the runs of its segment (one np.cumsum for all segments: see
+   segment_cumsum), the right child's are the segment total minus that;
 5. scored: every threshold of every segment gets its split cost in one
    vectorised expression, and a segmented argmin picks each segment's best;
    a second segmented argmin picks each node's best segment.
