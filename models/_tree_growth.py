@@ -98,12 +98,13 @@ class ValueStats:
     def __init__(self, y: np.ndarray, weight: np.ndarray):
         self.shift = np.average(y, weights=weight)  # centring keeps the running sums small
         self.y, self.weight = y - self.shift, weight
+        wy = weight * self.y
+        self.per_row = (weight, wy, wy * self.y)  # w, wy, wy² of every row, computed once
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(3, n_groups): Σw, Σwy, Σwy² over the rows of each group."""
-        w, wy = self.weight[rows], self.weight[rows] * self.y[rows]
-        return np.stack([np.bincount(group, weights=v, minlength=n_groups)
-                         for v in (w, wy, wy * self.y[rows])])
+        return np.stack([np.bincount(group, weights=v[rows], minlength=n_groups)
+                         for v in self.per_row])
 
     def total(self, stats: np.ndarray) -> np.ndarray:
         return stats[..., 0]
