@@ -43,18 +43,17 @@ CHUNK = 1 << 22  # (row, feature) pairs × statistics per chunk: bounds the memo
 class Presorted:
     """Each feature's rows in increasing order, computed once (and shared by a forest's trees).
 
-    columns[f] is x_f of every row (X transposed, so that one feature's values are adjacent
-    in memory), order[f, r] the row with the r-th smallest x_f, values[f, r] its x_f, and
+    order[f, r] is the row with the r-th smallest x_f, values[f, r] its x_f, and
     rank[f, i] the position of row i in order[f]. Positions are int32 when they fit: half
     the memory traffic of int64 in the gathers of every level.
     """
 
     def __init__(self, X: np.ndarray):
         self.X = X
-        self.columns = np.ascontiguousarray(X.T)
+        columns = np.ascontiguousarray(X.T)
         position = np.int32 if X.shape[0] < 2**31 else np.intp
-        self.order = np.argsort(self.columns, axis=1).astype(position)
-        self.values = np.take_along_axis(self.columns, self.order, axis=1)
+        self.order = np.argsort(columns, axis=1).astype(position)
+        self.values = np.take_along_axis(columns, self.order, axis=1)
         self.rank = np.empty_like(self.order)
         self.rank[np.arange(X.shape[1])[:, None], self.order] = np.arange(X.shape[0])
 
