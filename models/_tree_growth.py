@@ -3,16 +3,23 @@
 The Python loop runs over depth levels, never over samples, thresholds or nodes.
 At one level, each open node draws its features in a random order and examines
 the first `n_try` that are not constant in it; every (node, feature) pair is a
-*segment* (whether x_f is constant in the node is read off the segment's min and
-max before anything else). All segments of a level are laid end to end and
+*segment*. For each segment
+
+0. the ranks rank_f(row) of the node's rows are gathered once (ranks come from
+   one argsort per feature, done once). A feature known to be constant in the
+   node's parent is constant in the node and is skipped without a look; for the
+   others, x_f at the segment's smallest and largest rank says whether x_f varies.
+
+The segments of the features examined are then laid end to end and
 
 1. sorted at once: the key `segment · n + rank_f(row)` orders the rows by
-   segment, then by x_f (ranks come from one argsort per feature, done once);
+   segment, then by x_f;
 2. cut into *runs* of equal x: a threshold can only fall between two runs;
-3. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount;
-4. accumulated: the statistics of the left child after run r are a cumulative
-   sum over the runs of its segment (np.cumsum minus the segment's start), the
-   right child's are the segment total minus that;
+3. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount, laid
+   out (statistic, run) so that the next steps run along contiguous memory;
+4. accumulated: the statistics of the left child after run r are a running sum
+   over the runs of its segment (one np.cumsum for all segments: see
+   segment_cumsum), the right child's are the segment total minus that;
 5. scored: every threshold of every segment gets its split cost in one
    vectorised expression, and a segmented argmin picks each segment's best;
    a second segmented argmin picks each node's best segment.
@@ -36,14 +43,16 @@ CHUNK = 1 << 22  # (row, feature) pairs × statistics per chunk: bounds the memo
 class Presorted:
     """Each feature's rows in increasing order, computed once (and shared by a forest's trees).
 
-    order[f, r] is the row with the r-th smallest x_f, values[f, r]
-    its x_f, and rank[f, i] the position of row i in order[f].
+    order[f, r] is the row with the r-th smallest x_f, values[f, r] its x_f, and
+    rank[f, i] the position of row i in order[f]. Positions are int32 when they fit: half
+    the memory traffic of int64 in the gathers of every level.
     """
 
     def __init__(self, X: np.ndarray):
         self.X = X
         columns = np.ascontiguousarray(X.T)
-        self.order = np.argsort(columns, axis=1)
+        position = np.int32 if X.shape[0] < 2**31 else np.intp
+        self.order = np.argsort(columns, axis=1).astype(position)
         self.values = np.take_along_axis(columns, self.order, axis=1)
         self.rank = np.empty_like(self.order)
         self.rank[np.arange(X.shape[1])[:, None], self.order] = np.arange(X.shape[0])
@@ -58,10 +67,10 @@ class ClassStats:
         self.width = n_classes
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-        """(n_groups, n_classes): Σ weight of each class over the rows of each group."""
-        key = group * self.n_classes + self.codes[rows]
+        """(n_classes, n_groups): Σ weight of each class over the rows of each group."""
+        key = self.codes[rows] * n_groups + group
         counts = np.bincount(key, weights=self.weight[rows], minlength=n_groups * self.n_classes)
-        return counts.reshape(n_groups, self.n_classes)
+        return counts.reshape(self.n_classes, n_groups)
 
     def total(self, stats: np.ndarray) -> np.ndarray:
         return stats.sum(axis=-1)
@@ -74,9 +83,10 @@ class ClassStats:
         return stats / self.total(stats)[:, None]
 
     def split_cost(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """W_L·H(L) + W_R·H(R)."""
-        w_left, w_right = self.total(left), self.total(right)
-        return w_left * self._impurity(left, w_left) + w_right * self._impurity(right, w_right)
+        """W_L·H(L) + W_R·H(R), for (n_classes, n_splits) class counts of the children."""
+        w_left, w_right = left.sum(axis=0), right.sum(axis=0)
+        return (w_left * self._impurity(left.T, w_left)
+                + w_right * self._impurity(right.T, w_right))
 
 
 class ValueStats:
@@ -87,11 +97,13 @@ class ValueStats:
     def __init__(self, y: np.ndarray, weight: np.ndarray):
         self.shift = np.average(y, weights=weight)  # centring keeps the running sums small
         self.y, self.weight = y - self.shift, weight
+        wy = weight * self.y
+        self.per_row = (weight, wy, wy * self.y)  # w, wy, wy² of every row, computed once
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-        w, wy = self.weight[rows], self.weight[rows] * self.y[rows]
-        return np.stack([np.bincount(group, weights=v, minlength=n_groups)
-                         for v in (w, wy, wy * self.y[rows])], axis=1)
+        """(3, n_groups): Σw, Σwy, Σwy² over the rows of each group."""
+        return np.stack([np.bincount(group, weights=v[rows], minlength=n_groups)
+                         for v in self.per_row])
 
     def total(self, stats: np.ndarray) -> np.ndarray:
         return stats[..., 0]
@@ -108,7 +120,7 @@ class ValueStats:
     def split_cost(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """W_L·Var(L) + W_R·Var(R) = Σwy² - S_L²/W_L - S_R²/W_R; Σwy² is the node's, the same
         for every split, so only -S_L²/W_L - S_R²/W_R is returned (scikit-learn's proxy)."""
-        return -(left[:, 1] ** 2 / left[:, 0] + right[:, 1] ** 2 / right[:, 0])
+        return -(left[1] ** 2 / left[0] + right[1] ** 2 / right[0])
 
 
 def segment_argmin(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -118,6 +130,19 @@ def segment_argmin(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     smallest = np.repeat(np.minimum.reduceat(values, starts), lengths)
     index = np.where(values == smallest, np.arange(len(values)), len(values))
     return np.minimum.reduceat(index, starts)
+
+
+def segment_cumsum(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Running sums along the last axis of `values` restarting at each segment (segment i
+    starts at first[i]), and each segment's total; `values` is overwritten.
+
+    One np.cumsum does it: each segment's first entry is lowered by the total of the segment
+    before it, so the running sum is back to zero where a segment starts. (Statistics lie
+    along axis 0 and entries along the contiguous last axis: np.cumsum and np.add.reduceat
+    are several times faster along it.)"""
+    totals = np.add.reduceat(values, first, axis=-1)
+    values[..., first[1:]] -= totals[..., :-1]
+    return np.cumsum(values, axis=-1), totals
 
 
 def midpoint(low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -146,21 +171,23 @@ class LevelGrower:
         nodes, splits = [], []
         rows = rows.astype(np.intp)
         sizes = np.array([len(rows)])
-        node_stats = self.stats.sums(rows, np.zeros(len(rows), np.intp), 1)
+        node_stats = self.stats.sums(rows, np.zeros(len(rows), np.intp), 1).T  # (node, statistic)
         ids, depth, next_id = np.array([0]), 0, 1
+        constant = np.zeros((1, self.sorted.X.shape[1]), bool)  # (node, f): x_f constant in it
         while True:
             impurity = self.stats.impurity(node_stats)
             nodes.append((node_stats, impurity, sizes))
             splittable = ((depth < self.max_depth) & (sizes >= self.min_samples_split)
                           & (impurity > 1e-12))
-            feature, threshold = self._best_splits(rows, sizes, splittable)
+            feature, threshold = self._best_splits(rows, sizes, splittable, constant)
             split = feature >= 0
             if not split.any():
                 break
             rows, child = self._partition(rows, sizes, split, feature, threshold)
             n_children = 2 * int(split.sum())
             sizes = np.bincount(child, minlength=n_children)
-            node_stats = self.stats.sums(rows, child, n_children)
+            node_stats = self.stats.sums(rows, child, n_children).T
+            constant = np.repeat(constant[split], 2, axis=0)  # a child has a subset of the rows
             children = next_id + np.arange(n_children)
             splits.append((ids[split], feature[split], threshold[split], children[0::2]))
             ids, depth, next_id = children, depth + 1, next_id + n_children
@@ -177,8 +204,11 @@ class LevelGrower:
         order = np.argsort(child, kind="stable")
         return rows[order], child[order]
 
-    def _best_splits(self, rows, sizes, splittable):
-        """(feature, threshold) of each node's best split; feature = LEAF where none is allowed."""
+    def _best_splits(self, rows, sizes, splittable, constant):
+        """(feature, threshold) of each node's best split; feature = LEAF where none is allowed.
+        `constant` (node, f) says which features are known to be constant in each node (they
+        were in its parent): those are not looked at again, and the ones found constant
+        here are marked."""
         n_nodes, n_features = len(sizes), self.sorted.X.shape[1]
         feature, threshold = np.full(n_nodes, LEAF), np.full(n_nodes, np.nan)
         open_nodes = np.flatnonzero(splittable)
@@ -189,17 +219,23 @@ class LevelGrower:
         found = np.zeros(len(open_nodes), np.intp)  # non-constant features examined
         drawn = np.zeros(len(open_nodes), np.intp)  # features drawn
         found_pairs, rounds = [], 0
-        while True:  # constant features do not count: draw again, 2, 4, 8... × the shortfall
+        while True:  # constant features do not count: draw the shortfall again, then 2, 4... ×
             rounds += 1
-            want = np.minimum((self.n_try - found) << rounds, n_features - drawn)
+            want = np.minimum((self.n_try - found) << (rounds - 1), n_features - drawn)
             if not want.any():
                 break
             first = np.repeat(np.cumsum(want) - want, want)
             pair_node = np.repeat(np.arange(len(open_nodes)), want)
             pair_draw = drawn[pair_node] + np.arange(len(first)) - first
             pair_feature = draws[pair_node, pair_draw]
-            row_start, size = starts[open_nodes[pair_node]], sizes[open_nodes[pair_node]]
-            varies = self._chunked(self._varies, rows, row_start, size, pair_feature)[0]
+            node = open_nodes[pair_node]
+            check = ~constant[node, pair_feature]  # a feature constant in the parent is here too
+            size = sizes[node[check]]
+            varies = check.copy()
+            if check.any():
+                ranks = self._ranks(rows, starts[node[check]], size, pair_feature[check])
+                varies[check] = self._varies(ranks, size, pair_feature[check])
+            constant[node, pair_feature] = ~varies
             running = np.cumsum(varies)
             found_here = running - (running - varies)[first]  # varying features so far, per node
             use = varies & (found[pair_node] + found_here <= self.n_try)
@@ -207,8 +243,9 @@ class LevelGrower:
             drawn += want
             if not use.any():
                 continue
-            cost, thresh = self._chunked(self._score, rows, row_start[use], size[use],
-                                         pair_feature[use])
+            used = use[check]
+            cost, thresh = self._score(ranks[np.repeat(used, size)], size[used],
+                                       pair_feature[use])
             found_pairs.append((pair_node[use], pair_draw[use], pair_feature[use], cost, thresh))
         if not found_pairs:  # every feature is constant in every open node
             return feature, threshold
@@ -225,61 +262,68 @@ class LevelGrower:
         feature[winners], threshold[winners] = pair_feature[best], thresh[best]
         return feature, threshold
 
-    def _chunked(self, score, rows, row_start, size, pair_feature):
-        """score(...) over the (node, feature) pairs, a chunk of them at a time."""
-        bounds = np.cumsum(size) * self.stats.width // CHUNK
-        results = [score(rows, row_start[chunk], size[chunk], pair_feature[chunk])
-                   for chunk in np.split(np.arange(len(size)), np.flatnonzero(np.diff(bounds)) + 1)]
+    def _chunks(self, size):
+        """The pairs cut into chunks of about CHUNK (row, statistic) entries: each chunk's
+        slice of the pairs and slice of their rows laid end to end."""
+        ends = np.cumsum(size)
+        cuts = np.flatnonzero(np.diff(ends * self.stats.width // CHUNK)) + 1
+        pair_edges = np.concatenate([[0], cuts, [len(size)]])
+        row_edges = np.append(0, ends)[pair_edges]
+        return [(slice(*pair_edges[i:i + 2]), slice(*row_edges[i:i + 2]))
+                for i in range(len(pair_edges) - 1)]
+
+    def _ranks(self, rows, row_start, size, pair_feature):
+        """rank_f(row) of the rows of each (node, f) pair, the pairs laid end to end."""
+        n, ranks = self.sorted.rank.shape[1], []
+        for pairs, _ in self._chunks(size):
+            start, count, f = row_start[pairs], size[pairs], pair_feature[pairs]
+            pair = np.repeat(np.arange(len(count)), count)
+            first_of_pair = np.cumsum(count) - count
+            row = rows[np.repeat(start - first_of_pair, count) + np.arange(len(pair))]
+            ranks.append(self.sorted.rank.ravel()[f[pair] * n + row])
+        return np.concatenate(ranks)
+
+    def _varies(self, ranks, size, pair_feature):
+        """Whether x_f takes more than one value in the node, for each (node, f) pair: whether
+        x_f at the pair's largest rank exceeds x_f at its smallest."""
+        first_of_pair = np.cumsum(size) - size
+        low, high = (extreme.reduceat(ranks, first_of_pair) for extreme in (np.minimum, np.maximum))
+        return self.sorted.values[pair_feature, low] < self.sorted.values[pair_feature, high]
+
+    def _score(self, ranks, size, pair_feature):
+        """(cost, threshold) of the best split of each (node, f) pair, from the ranks of its
+        rows laid end to end, a chunk of pairs at a time."""
+        results = [self._score_chunk(ranks[rows], size[pairs], pair_feature[pairs])
+                   for pairs, rows in self._chunks(size)]
         return tuple(map(np.concatenate, zip(*results)))
 
-    def _rows(self, rows, row_start, size):
-        """The rows of each pair's node, laid end to end, and the pair of each."""
-        pair = np.repeat(np.arange(len(size)), size)
-        first_of_pair = np.cumsum(size) - size
-        return rows[np.repeat(row_start - first_of_pair, size) + np.arange(len(pair))], pair
-
-    def _varies(self, rows, row_start, size, pair_feature):
-        """(Whether x_f takes more than one value in the node,) for each (node, f) pair."""
-        row, pair = self._rows(rows, row_start, size)
-        x = self.sorted.X.ravel()[row * self.sorted.X.shape[1] + pair_feature[pair]]
-        first_of_pair = np.cumsum(size) - size
-        return (np.minimum.reduceat(x, first_of_pair) < np.maximum.reduceat(x, first_of_pair),)
-
-    def _score(self, rows, row_start, size, pair_feature):
-        """(cost, threshold) of the best split of each (node, feature) pair; cost = inf where
+    def _score_chunk(self, ranks, size, pair_feature):
+        """(cost, threshold) of the best split of each (node, f) pair; cost = inf where
         no threshold leaves min_samples_leaf rows on both sides."""
-        row, pair = self._rows(rows, row_start, size)
-        n = self.sorted.order.shape[1]
+        n, index = self.sorted.order.shape[1], np.arange(len(size))
         first_of_pair = np.cumsum(size) - size
-        flat = pair_feature[pair] * n  # row f of the (features, n) presorted arrays
-        key = pair.astype(np.int32 if len(size) * n < 2**31 else np.int64) * n
-        key += self.sorted.rank.ravel()[flat + row]
+        key = np.repeat(index.astype(np.int32 if len(size) * n < 2**31 else np.int64) * n, size)
+        key += ranks
         key.sort()  # by pair, then by x_f
-        flat += key - pair * n
+        # pair p's key p·n + r is entry (pair_feature[p], r) of the (features, n) presorted arrays
+        flat = key + np.repeat((pair_feature - index) * n, size)
         row, x = self.sorted.order.ravel()[flat], self.sorted.values.ravel()[flat]
-        new_run = np.ones(len(pair), bool)
+        new_run = np.ones(len(key), bool)
         new_run[1:] = x[1:] != x[:-1]
         new_run[first_of_pair] = True
         run_start = np.flatnonzero(new_run)
         run = np.cumsum(new_run) - 1
-        run_pair = pair[run_start]
         first_run = run[first_of_pair]
-        last_run = np.append(first_run[1:], len(run_start)) - 1
-        left = self._segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run, run_pair)
-        n_left = self._segment_cumsum(np.diff(np.append(run_start, len(pair)))[:, None],
-                                      first_run, run_pair)[:, 0]
-        right = left[last_run][run_pair] - left
-        n_right = size[run_pair] - n_left
-        allowed = ((np.arange(len(run_start)) != last_run[run_pair])
-                   & (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf))
+        runs = np.diff(np.append(first_run, len(run_start)))  # of each pair
+        left, total = segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run)
+        n_left = segment_cumsum(np.diff(np.append(run_start, len(key))), first_run)[0]
+        right = np.repeat(total, runs, axis=1) - left
+        n_right = np.repeat(size, runs) - n_left
+        last = np.zeros(len(run_start), bool)
+        last[first_run + runs - 1] = True
+        allowed = ~last & (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf)
         with np.errstate(divide="ignore", invalid="ignore"):
             cost = np.where(allowed, self.stats.split_cost(left, right), np.inf)
         best = segment_argmin(cost, first_run)
         after = run_start[np.minimum(best + 1, len(run_start) - 1)]
         return cost[best], midpoint(x[run_start[best]], x[after])
-
-    @staticmethod
-    def _segment_cumsum(values, first, segment):
-        """Running sums restarting at each segment (segment[i] is the segment of row i)."""
-        running = np.cumsum(values, axis=0)
-        return running - (running[first] - values[first])[segment]

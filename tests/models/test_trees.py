@@ -13,6 +13,7 @@ from models import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
+from models._tree_growth import LevelGrower, segment_cumsum
 from models.tree import export_graphviz, export_text
 
 
@@ -119,6 +120,42 @@ def test_constant_features_do_not_count_towards_max_features():
     model = DecisionTreeClassifier(max_features=1, random_state=0).fit(X, y)
     assert model.get_depth() == 1
     assert model.score(X, y) == 1.0
+
+
+def test_a_feature_constant_in_a_node_is_not_examined_below_it(monkeypatch):
+    """Column 1 is all zeros, column 2 is zero wherever x0 <= 0.5: the root splits on x0, and
+    below it each feature is looked at (its ranks gathered) only while it may still vary,
+    so column 1 once (at the root) and column 2 once in the left subtree (where it is found
+    constant). The tree is still scikit-learn's."""
+    rng = np.random.RandomState(0)
+    x0, x2, x3 = rng.uniform(size=(3, 400))
+    x2 = np.where(x0 > 0.5, x2, 0.0)
+    X = np.column_stack([x0, np.zeros(400), x2, x3])
+    y = np.where(x0 > 0.5, 2 + (x2 > 0.5), x3 > 0.5)
+    looked_at = []
+    ranks = LevelGrower._ranks
+
+    def recording_ranks(self, rows, row_start, size, pair_feature):
+        looked_at.extend((f, frozenset(rows[s:s + k])) for s, k, f in zip(row_start, size,
+                                                                           pair_feature))
+        return ranks(self, rows, row_start, size, pair_feature)
+
+    monkeypatch.setattr(LevelGrower, "_ranks", recording_ranks)
+    ours = DecisionTreeClassifier(random_state=0).fit(X, y)
+    assert ours.tree_.feature[0] == 0 and ours.get_depth() >= 2
+    left = frozenset(np.flatnonzero(x0 <= ours.tree_.threshold[0]))
+    assert [f for f, _ in looked_at].count(1) == 1
+    assert sum(f == 2 and rows <= left for f, rows in looked_at) == 1
+    ref = tree.DecisionTreeClassifier(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    assert ours.tree_.node_count == ref.tree_.node_count
+
+
+def test_segment_cumsum_restarts_at_each_segment():
+    values = np.array([[1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 1.0, 1.0, 1.0, 1.0]])
+    running, totals = segment_cumsum(values.copy(), np.array([0, 2, 3]))
+    np.testing.assert_array_equal(running, [[1, 3, 3, 4, 9], [1, 2, 1, 1, 2]])
+    np.testing.assert_array_equal(totals, [[3, 3, 9], [2, 1, 2]])
 
 
 def test_split_search_is_sklearns_on_mnist(mnist_digits):
