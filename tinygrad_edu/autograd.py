@@ -201,8 +201,9 @@ class Context:
         self.parents = parents
         self._inputs = inputs
         self.params = params
-        self.needs_input_grad = needs_input_grad
-        self.input_versions = tuple([t._version_counter.value for t in parents])
+        self.needs_input_grad = _one_copy(needs_input_grad, _FLAG_TUPLES)
+        versions = tuple([t._version_counter.value for t in parents])
+        self.input_versions = versions if any(versions) else _one_copy(versions, _ZERO_VERSIONS)
         # The output's array and version counter, not the Tensor itself: the Tensor
         # refers to this Context, and a reference back would make a cycle.
         self._output = output.data
@@ -244,6 +245,21 @@ class Context:
         self._inputs = ()
         self._output = None
         self.freed = True
+
+
+_FLAG_TUPLES: dict[tuple, tuple] = {}
+_ZERO_VERSIONS: dict[tuple, tuple] = {}
+
+
+def _one_copy(values: tuple, table: dict[tuple, tuple]) -> tuple:
+    """`values`, or the equal tuple `table` met first. Nearly every op records one of
+    a few needs_input_grad flags and input versions, such as (True, False) and
+    (0, 0), and a graph of a million ops need not keep a million copies of them
+    (nor give the garbage collector a million more objects to walk). Only short
+    tuples are kept, so the table stays small."""
+    if len(values) > 4:
+        return values
+    return table.setdefault(values, values)
 
 
 def _modified_error(ctx: Context, which: str, shape: tuple[int, ...], expected: int,
