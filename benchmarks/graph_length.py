@@ -84,7 +84,6 @@ def node_parts() -> dict[str, int]:
     y = x0 + a
     ctx = y._ctx
     return {"Tensor": sys.getsizeof(y), "its array": sys.getsizeof(y.data),
-            "VersionCounter": sys.getsizeof(y._version_counter),
             "Context": sys.getsizeof(ctx), "the inputs tuple": sys.getsizeof(ctx.parents),
             "the saved arrays tuple": sys.getsizeof(ctx._inputs),
             "needs_input_grad": sys.getsizeof(ctx.needs_input_grad),

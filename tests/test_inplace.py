@@ -134,6 +134,20 @@ def test_changing_an_output_a_rule_needs_raises():
         loss.backward()
 
 
+def test_changing_an_output_through_a_view_or_detach_made_later_raises():
+    # An op's output gets its version counter only when something needs it; the op
+    # must still see a change made through a view or a detach() taken afterwards.
+    for take in (lambda y: y[0], lambda y: y.detach()):
+        w = leaf([0.5, 1.0])
+        y = w.exp()
+        loss = y.sum()
+        with tg.no_grad():
+            take(y).mul_(2.0)
+        assert y._version == 1
+        with pytest.raises(RuntimeError, match="its output of 'exp'"):
+            loss.backward()
+
+
 def test_views_share_a_version_counter_with_their_base():
     w = leaf([[1.0, 2.0], [3.0, 4.0]])
     x = tg.Tensor([[1.0, 1.0], [1.0, 1.0]], dtype=np.float64)

@@ -202,13 +202,13 @@ class Context:
         self._inputs = inputs
         self.params = params
         self.needs_input_grad = _one_copy(needs_input_grad, _FLAG_TUPLES)
-        versions = tuple([t._version_counter.value for t in parents])
+        versions = tuple([t._version for t in parents])
         self.input_versions = versions if any(versions) else _one_copy(versions, _ZERO_VERSIONS)
         # The output's array and version counter, not the Tensor itself: the Tensor
         # refers to this Context, and a reference back would make a cycle.
         self._output = output.data
-        self.output_counter = output._version_counter
-        self.output_version = self.output_counter.value
+        self.output_counter = output._version_counter  # None until the output needs one
+        self.output_version = output._version
         self.freed = False
         self.created_at: list[traceback.FrameSummary] | None = None
         self.module = _modes.current_module
@@ -230,14 +230,15 @@ class Context:
 
     def check_inputs_unchanged(self) -> None:
         for index, (tensor, version) in enumerate(zip(self.parents, self.input_versions)):
-            if tensor._version_counter.value != version:
+            if tensor._version != version:
                 raise _modified_error(self, f"input {index}", tensor.shape, version,
-                                      tensor._version_counter.value)
+                                      tensor._version)
 
     def check_output_unchanged(self) -> None:
-        if self.output_counter.value != self.output_version:
+        counter = self.output_counter
+        if counter is not None and counter.value != self.output_version:
             raise _modified_error(self, "its output", self._output.shape, self.output_version,
-                                  self.output_counter.value)
+                                  counter.value)
 
     def free(self) -> None:
         """Drop everything backward needed; the op name stays for error messages."""
@@ -360,7 +361,7 @@ class Function:
         data = cls.forward(*arrays, **params)
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             data = np.asarray(data)
-        counter = inputs[0]._version_counter if cls.returns_view else None
+        counter = inputs[0]._shared_version_counter() if cls.returns_view else None
         output = tensor_module.Tensor._from_op(data, counter)
         # A graph is recorded when grad mode is on, the result is a float and an
         # input requires grad.
@@ -695,10 +696,10 @@ class Tangents:
         if entry is None or entry[0]() is not tensor:
             return None
         _, version, tangent = entry
-        if tensor._version_counter.value != version:
+        if tensor._version != version:
             raise RuntimeError(
                 f"forward mode: a tensor of shape {tensor.shape} was changed in place (version "
-                f"{version} -> {tensor._version_counter.value}) after its tangent was set, so "
+                f"{version} -> {tensor._version}) after its tangent was set, so "
                 "the tangent no longer matches its values; make the change out of place "
                 "(y = y + x)")
         return tangent
@@ -706,7 +707,7 @@ class Tangents:
     def set(self, tensor: Tensor, tangent: np.ndarray) -> None:
         key = id(tensor)
         ref = weakref.ref(tensor, functools.partial(self._forget, key))
-        self._entries[key] = (ref, tensor._version_counter.value, tangent)
+        self._entries[key] = (ref, tensor._version, tangent)
 
     def _forget(self, key: int, ref: weakref.ref) -> None:
         if self._entries.get(key, (None,))[0] is ref:

@@ -20,7 +20,12 @@ Axis = int | tuple[int, ...] | None
 
 class VersionCounter:
     """How many times a tensor's array has been changed in place. Tensors that share
-    memory (a view and its base, a tensor and its `detach()`) share one counter."""
+    memory (a view and its base, a tensor and its `detach()`) share one counter.
+
+    A tensor gets its counter only when it first needs one: when it is changed in
+    place, or when a view or a detach() of it must share it. Until then its version
+    is 0. Most tensors of a graph never need one, and a graph of a million ops then
+    keeps a million fewer objects."""
 
     __slots__ = ("value",)
 
@@ -66,7 +71,7 @@ class Tensor:
         self.grad: Tensor | None = None
         self._ctx: autograd.Context | None = None
         self.name = name
-        self._version_counter = VersionCounter()
+        self._version_counter: VersionCounter | None = None
         self._retains_grad = False
         self._hooks: dict[int, Any] | None = None
         self._requires_grad = False
@@ -82,7 +87,7 @@ class Tensor:
         out.grad = None
         out._ctx = None
         out.name = None
-        out._version_counter = VersionCounter() if version_counter is None else version_counter
+        out._version_counter = version_counter
         out._retains_grad = False
         out._hooks = None
         out._requires_grad = False
@@ -134,7 +139,21 @@ class Tensor:
     @property
     def _version(self) -> int:
         """How many in-place changes this tensor's array has seen (PyTorch's `_version`)."""
-        return self._version_counter.value
+        counter = self._version_counter
+        return 0 if counter is None else counter.value
+
+    def _shared_version_counter(self) -> VersionCounter:
+        """This tensor's version counter, made now if it has none yet. The op that
+        produced the tensor is handed the new counter, so that its backward still
+        sees a later in-place change of its output."""
+        if self._version_counter is None:
+            self._version_counter = VersionCounter()
+            if self._ctx is not None:
+                self._ctx.output_counter = self._version_counter
+        return self._version_counter
+
+    def _count_in_place_change(self) -> None:
+        self._shared_version_counter().value += 1
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` in place and return this tensor (leaves only)."""
@@ -210,7 +229,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (and version counter), cut off from the graph."""
-        return Tensor._from_op(self.data, self._version_counter)
+        return Tensor._from_op(self.data, self._shared_version_counter())
 
     def clone(self) -> Tensor:
         """A copy with its own array; gradients flow back through it to this tensor."""
@@ -368,7 +387,7 @@ class Tensor:
             self.data[movement.normalize_index(index)] = np.asarray(value)
         except (IndexError, ValueError) as error:
             raise type(error)(f"__setitem__: {error} (tensor shape {self.shape})") from None
-        self._version_counter.value += 1
+        self._count_in_place_change()
 
     def _update(self, op: str, other: Any, compute) -> Tensor:
         """self ← compute(self, other), computed out of place and written back."""
@@ -415,7 +434,7 @@ class Tensor:
             raise RuntimeError(f"{op}: a result of shape {result.shape} does not fit this "
                                f"tensor's shape {self.shape}")
         self.data[...] = result
-        self._version_counter.value += 1
+        self._count_in_place_change()
         return self
 
     # ------------------------------------------- comparisons (no gradient)

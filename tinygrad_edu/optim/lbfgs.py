@@ -232,13 +232,13 @@ class LBFGS(Optimizer):
         offset = 0
         for p in self._params:
             p.data += t * d[offset:offset + p.size].reshape(p.shape)
-            p._version_counter.value += 1
+            p._count_in_place_change()
             offset += p.size
 
     def _restore(self, saved: list[np.ndarray]) -> None:
         for p, data in zip(self._params, saved):
             p.data[...] = data
-            p._version_counter.value += 1
+            p._count_in_place_change()
 
     def _evaluate(self, closure: Callable[[], Tensor]) -> tuple[Tensor, np.ndarray]:
         with enable_grad():

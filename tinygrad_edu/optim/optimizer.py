@@ -106,7 +106,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self.update(p.data, p.grad.data, self.state.setdefault(p, {}), group)
-                    p._version_counter.value += 1
+                    p._count_in_place_change()
         return loss
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
