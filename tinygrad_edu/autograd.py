@@ -201,9 +201,8 @@ class Context:
         self.parents = parents
         self._inputs = inputs
         self.params = params
-        self.needs_input_grad = _one_copy(needs_input_grad, _FLAG_TUPLES)
-        versions = tuple([t._version for t in parents])
-        self.input_versions = versions if any(versions) else _one_copy(versions, _ZERO_VERSIONS)
+        self.needs_input_grad = _one_copy(needs_input_grad, _SHARED_FLAGS)
+        self.input_versions = _versions(parents)
         # The output's array and version counter, not the Tensor itself: the Tensor
         # refers to this Context, and a reference back would make a cycle.
         self._output = output.data
@@ -248,19 +247,28 @@ class Context:
         self.freed = True
 
 
-_FLAG_TUPLES: dict[tuple, tuple] = {}
-_ZERO_VERSIONS: dict[tuple, tuple] = {}
+# Two tables, because (0, 0) == (False, False): flags must stay flags.
+_SHARED_FLAGS: dict[tuple, tuple] = {}
+_SHARED_ZEROS: dict[tuple, tuple] = {}
 
 
 def _one_copy(values: tuple, table: dict[tuple, tuple]) -> tuple:
-    """`values`, or the equal tuple `table` met first. Nearly every op records one of
-    a few needs_input_grad flags and input versions, such as (True, False) and
-    (0, 0), and a graph of a million ops need not keep a million copies of them
-    (nor give the garbage collector a million more objects to walk). Only short
-    tuples are kept, so the table stays small."""
+    """`values`, or the equal tuple `table` met first. Nearly every op records one of a few
+    needs_input_grad flags and input versions, such as (True, False) and (0, 0), and a
+    graph of a million ops need not keep a million copies of them (nor give the
+    garbage collector a million more objects to walk). Only short tuples of flags
+    and zeros are kept, so the table stays small."""
     if len(values) > 4:
         return values
     return table.setdefault(values, values)
+
+
+def _versions(tensors: tuple[Tensor, ...]) -> tuple[int, ...]:
+    """The version of each tensor now. A tensor without a counter is at version 0."""
+    counters = [t._version_counter for t in tensors]
+    if not any(counters):
+        return _one_copy((0,) * len(counters), _SHARED_ZEROS)
+    return tuple([0 if counter is None else counter.value for counter in counters])
 
 
 def _modified_error(ctx: Context, which: str, shape: tuple[int, ...], expected: int,
