@@ -68,7 +68,8 @@ class ClassStats:
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(n_classes, n_groups): Σ weight of each class over the rows of each group."""
-        key = self.codes[rows] * n_groups + group
+        key = self.codes[rows] * n_groups
+        key += group
         counts = np.bincount(key, weights=self.weight[rows], minlength=n_groups * self.n_classes)
         return counts.reshape(self.n_classes, n_groups)
 
@@ -244,8 +245,9 @@ class LevelGrower:
             if not use.any():
                 continue
             used = use[check]
-            cost, thresh = self._score(ranks[np.repeat(used, size)], size[used],
-                                       pair_feature[use])
+            if not used.all():
+                ranks, size = ranks[np.repeat(used, size)], size[used]
+            cost, thresh = self._score(ranks, size, pair_feature[use])
             found_pairs.append((pair_node[use], pair_draw[use], pair_feature[use], cost, thresh))
         if not found_pairs:  # every feature is constant in every open node
             return feature, threshold
@@ -277,10 +279,12 @@ class LevelGrower:
         n, ranks = self.sorted.rank.shape[1], []
         for pairs, _ in self._chunks(size):
             start, count, f = row_start[pairs], size[pairs], pair_feature[pairs]
-            pair = np.repeat(np.arange(len(count)), count)
             first_of_pair = np.cumsum(count) - count
-            row = rows[np.repeat(start - first_of_pair, count) + np.arange(len(pair))]
-            ranks.append(self.sorted.rank.ravel()[f[pair] * n + row])
+            position = np.repeat(start - first_of_pair, count)  # pair p, entry i: rows[start_p + i]
+            position += np.arange(len(position))
+            flat = np.repeat(f * n, count)  # entry (f, row) of the (features, n) rank array
+            flat += rows[position]
+            ranks.append(self.sorted.rank.ravel()[flat])
         return np.concatenate(ranks)
 
     def _varies(self, ranks, size, pair_feature):
@@ -312,12 +316,14 @@ class LevelGrower:
         new_run[1:] = x[1:] != x[:-1]
         new_run[first_of_pair] = True
         run_start = np.flatnonzero(new_run)
-        run = np.cumsum(new_run) - 1
+        run = np.cumsum(new_run)
+        run -= 1
         first_run = run[first_of_pair]
         runs = np.diff(np.append(first_run, len(run_start)))  # of each pair
         left, total = segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run)
         n_left = segment_cumsum(np.diff(np.append(run_start, len(key))), first_run)[0]
-        right = np.repeat(total, runs, axis=1) - left
+        right = np.repeat(total, runs, axis=1)
+        right -= left
         n_right = np.repeat(size, runs) - n_left
         last = np.zeros(len(run_start), bool)
         last[first_run + runs - 1] = True
