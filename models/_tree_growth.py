@@ -285,7 +285,7 @@ class LevelGrower:
             flat = np.repeat(f * n, count)  # entry (f, row) of the (features, n) rank array
             flat += rows[position]
             ranks.append(self.sorted.rank.ravel()[flat])
-        return np.concatenate(ranks)
+        return ranks[0] if len(ranks) == 1 else np.concatenate(ranks)  # one chunk: no copy
 
     def _varies(self, ranks, size, pair_feature):
         """Whether x_f takes more than one value in the node, for each (node, f) pair: whether
@@ -321,15 +321,25 @@ class LevelGrower:
         first_run = run[first_of_pair]
         runs = np.diff(np.append(first_run, len(run_start)))  # of each pair
         left, total = segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run)
-        n_left = segment_cumsum(np.diff(np.append(run_start, len(key))), first_run)[0]
         right = np.repeat(total, runs, axis=1)
         right -= left
-        n_right = np.repeat(size, runs) - n_left
-        last = np.zeros(len(run_start), bool)
-        last[first_run + runs - 1] = True
-        allowed = ~last & (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf)
         with np.errstate(divide="ignore", invalid="ignore"):
-            cost = np.where(allowed, self.stats.split_cost(left, right), np.inf)
+            cost = self.stats.split_cost(left, right)
+        cost[~self._allowed(run_start, first_run, runs, size, len(key))] = np.inf
         best = segment_argmin(cost, first_run)
         after = run_start[np.minimum(best + 1, len(run_start) - 1)]
         return cost[best], midpoint(x[run_start[best]], x[after])
+
+    def _allowed(self, run_start, first_run, runs, size, n_entries):
+        """Whether the split after each run leaves min_samples_leaf rows on both sides: never
+        after a pair's last run. With min_samples_leaf = 1 that is all (every run holds a row,
+        so both sides of any other split do); otherwise the rows left of each split are a
+        running count over the pair's runs."""
+        allowed = np.ones(len(run_start), bool)
+        allowed[first_run + runs - 1] = False
+        if self.min_samples_leaf > 1:
+            run_rows = np.diff(np.append(run_start, n_entries))
+            n_left = segment_cumsum(run_rows, first_run)[0]
+            n_right = np.repeat(size, runs) - n_left
+            allowed &= (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf)
+        return allowed
