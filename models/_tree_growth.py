@@ -5,16 +5,18 @@ At one level, each open node draws its features in a random order and examines
 the first `n_try` that are not constant in it; every (node, feature) pair is a
 *segment*. For each segment
 
-0. the ranks rank_f(row) of the node's rows are gathered once (ranks come from
-   one argsort per feature, done once). A feature known to be constant in the
-   node's parent is constant in the node and is skipped without a look; for the
-   others, x_f at the segment's smallest and largest rank says whether x_f varies.
+0. the ranks rank_f(row) of the node's rows are gathered once (rank = the number
+   of rows with a smaller x_f, so equal values share a rank; from one argsort per
+   feature, done once). A feature known to be constant in the node's parent is
+   constant in the node and is skipped without a look; for the others, the
+   segment's largest rank exceeds its smallest exactly when x_f varies.
 
 The segments of the features examined are then laid end to end and
 
-1. sorted at once: the key `segment · n + rank_f(row)` orders the rows by
-   segment, then by x_f;
-2. cut into *runs* of equal x: a threshold can only fall between two runs;
+1. sorted at once: the int64 key `(segment · n + rank_f(row)) << bits | row`
+   orders the rows by segment, then by x_f, and carries each row along;
+2. cut into *runs* of equal x: where `segment · n + rank_f(row)` changes (a
+   threshold can only fall between two runs);
 3. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount, laid
    out (statistic, run) so that the next steps run along contiguous memory;
 4. accumulated: the statistics of the left child after run r are a running sum
@@ -41,7 +43,8 @@ CHUNK = 1 << 22  # (row, feature) pairs × statistics per chunk: bounds the memo
 
 
 class Presorted:
-    """Each feature's rows in increasing order, computed once (and shared by a forest's trees).
+    """Each feature's values in increasing order and each row's rank among them, computed
+    once (and shared by a forest's trees).
 
     values[f, r] is the r-th smallest x_f, and rank[f, i] the number of rows with an x_f
     smaller than row i's, so that values[f, rank[f, i]] = x_f of row i and rows with equal
@@ -52,12 +55,13 @@ class Presorted:
     def __init__(self, X: np.ndarray):
         self.X = X
         columns = np.ascontiguousarray(X.T)
-        position = np.int32 if X.shape[0] < 2**31 else np.intp
+        rank_type = np.int32 if X.shape[0] < 2**31 else np.intp
         order = np.argsort(columns, axis=1)
         self.values = np.take_along_axis(columns, order, axis=1)
-        position = np.broadcast_to(np.arange(X.shape[0], dtype=position), order.shape)
+        position = np.broadcast_to(np.arange(X.shape[0], dtype=rank_type), order.shape)
         new_value = np.ones(order.shape, bool)
         new_value[:, 1:] = self.values[:, 1:] != self.values[:, :-1]
+        # the position of the first of each run of equal values, carried along the run
         first_of_tie = np.maximum.accumulate(np.where(new_value, position, 0), axis=1)
         self.rank = np.empty_like(first_of_tie)
         np.put_along_axis(self.rank, order, first_of_tie, axis=1)
@@ -326,7 +330,7 @@ class LevelGrower:
         key |= pair_rows
         key.sort()
         row = key & ((1 << bits) - 1)
-        key >>= bits  # p·n + rank: equal for the rows of a run of equal x_f
+        key >>= bits  # p·n + rank: equal within a run of equal x_f, different across pairs
         new_run = np.ones(len(key), bool)
         np.not_equal(key[1:], key[:-1], out=new_run[1:])
         run_start = np.flatnonzero(new_run)
