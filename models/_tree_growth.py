@@ -5,16 +5,18 @@ At one level, each open node draws its features in a random order and examines
 the first `n_try` that are not constant in it; every (node, feature) pair is a
 *segment*. For each segment
 
-0. the ranks rank_f(row) of the node's rows are gathered once (ranks come from
-   one argsort per feature, done once). A feature known to be constant in the
-   node's parent is constant in the node and is skipped without a look; for the
-   others, x_f at the segment's smallest and largest rank says whether x_f varies.
+0. the ranks rank_f(row) of the node's rows are gathered once (rank = the number
+   of rows with a smaller x_f, so equal values share a rank; from one argsort per
+   feature, done once). A feature known to be constant in the node's parent is
+   constant in the node and is skipped without a look; for the others, the
+   segment's largest rank exceeds its smallest exactly when x_f varies.
 
 The segments of the features examined are then laid end to end and
 
-1. sorted at once: the key `segment · n + rank_f(row)` orders the rows by
-   segment, then by x_f;
-2. cut into *runs* of equal x: a threshold can only fall between two runs;
+1. sorted at once: the int64 key `(segment · n + rank_f(row)) << bits | row`
+   orders the rows by segment, then by x_f, and carries each row along;
+2. cut into *runs* of equal x: where `segment · n + rank_f(row)` changes (a
+   threshold can only fall between two runs);
 3. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount, laid
    out (statistic, run) so that the next steps run along contiguous memory;
 4. accumulated: the statistics of the left child after run r are a running sum
@@ -41,21 +43,28 @@ CHUNK = 1 << 22  # (row, feature) pairs × statistics per chunk: bounds the memo
 
 
 class Presorted:
-    """Each feature's rows in increasing order, computed once (and shared by a forest's trees).
+    """Each feature's values in increasing order and each row's rank among them, computed
+    once (and shared by a forest's trees).
 
-    order[f, r] is the row with the r-th smallest x_f, values[f, r] its x_f, and
-    rank[f, i] the position of row i in order[f]. Positions are int32 when they fit: half
-    the memory traffic of int64 in the gathers of every level.
+    values[f, r] is the r-th smallest x_f, and rank[f, i] the number of rows with an x_f
+    smaller than row i's, so that values[f, rank[f, i]] = x_f of row i and rows with equal
+    x_f have equal ranks. Ranks are int32 when they fit: half the memory traffic of int64
+    in the gathers of every level.
     """
 
     def __init__(self, X: np.ndarray):
         self.X = X
         columns = np.ascontiguousarray(X.T)
-        position = np.int32 if X.shape[0] < 2**31 else np.intp
-        self.order = np.argsort(columns, axis=1).astype(position)
-        self.values = np.take_along_axis(columns, self.order, axis=1)
-        self.rank = np.empty_like(self.order)
-        self.rank[np.arange(X.shape[1])[:, None], self.order] = np.arange(X.shape[0])
+        rank_type = np.int32 if X.shape[0] < 2**31 else np.intp
+        order = np.argsort(columns, axis=1)
+        self.values = np.take_along_axis(columns, order, axis=1)
+        position = np.broadcast_to(np.arange(X.shape[0], dtype=rank_type), order.shape)
+        new_value = np.ones(order.shape, bool)
+        new_value[:, 1:] = self.values[:, 1:] != self.values[:, :-1]
+        # the position of the first of each run of equal values, carried along the run
+        first_of_tie = np.maximum.accumulate(np.where(new_value, position, 0), axis=1)
+        self.rank = np.empty_like(first_of_tie)
+        np.put_along_axis(self.rank, order, first_of_tie, axis=1)
 
 
 class ClassStats:
@@ -68,7 +77,8 @@ class ClassStats:
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(n_classes, n_groups): Σ weight of each class over the rows of each group."""
-        key = self.codes[rows] * n_groups + group
+        key = self.codes[rows] * n_groups
+        key += group
         counts = np.bincount(key, weights=self.weight[rows], minlength=n_groups * self.n_classes)
         return counts.reshape(self.n_classes, n_groups)
 
@@ -233,8 +243,9 @@ class LevelGrower:
             size = sizes[node[check]]
             varies = check.copy()
             if check.any():
-                ranks = self._ranks(rows, starts[node[check]], size, pair_feature[check])
-                varies[check] = self._varies(ranks, size, pair_feature[check])
+                ranks, pair_rows = self._ranks(rows, starts[node[check]], size,
+                                               pair_feature[check])
+                varies[check] = self._varies(ranks, size)
             constant[node, pair_feature] = ~varies
             running = np.cumsum(varies)
             found_here = running - (running - varies)[first]  # varying features so far, per node
@@ -244,8 +255,10 @@ class LevelGrower:
             if not use.any():
                 continue
             used = use[check]
-            cost, thresh = self._score(ranks[np.repeat(used, size)], size[used],
-                                       pair_feature[use])
+            if not used.all():
+                keep = np.repeat(used, size)
+                ranks, pair_rows, size = ranks[keep], pair_rows[keep], size[used]
+            cost, thresh = self._score(ranks, pair_rows, size, pair_feature[use])
             found_pairs.append((pair_node[use], pair_draw[use], pair_feature[use], cost, thresh))
         if not found_pairs:  # every feature is constant in every open node
             return feature, threshold
@@ -262,68 +275,93 @@ class LevelGrower:
         feature[winners], threshold[winners] = pair_feature[best], thresh[best]
         return feature, threshold
 
+    def _row_bits(self):
+        """Bits that hold a row index."""
+        return max(1, (self.sorted.rank.shape[1] - 1).bit_length())
+
     def _chunks(self, size):
-        """The pairs cut into chunks of about CHUNK (row, statistic) entries: each chunk's
-        slice of the pairs and slice of their rows laid end to end."""
+        """The pairs cut into chunks of about CHUNK (row, statistic) entries, and of at most
+        2^(62 - 2·bits) pairs so that a key (p·n + rank) << bits | row fits in int64: each
+        chunk's slice of the pairs and slice of their rows laid end to end."""
         ends = np.cumsum(size)
-        cuts = np.flatnonzero(np.diff(ends * self.stats.width // CHUNK)) + 1
+        max_pairs = 1 << max(0, 62 - 2 * self._row_bits())
+        cuts = np.union1d(np.flatnonzero(np.diff(ends * self.stats.width // CHUNK)) + 1,
+                          np.arange(max_pairs, len(size), max_pairs))
         pair_edges = np.concatenate([[0], cuts, [len(size)]])
         row_edges = np.append(0, ends)[pair_edges]
         return [(slice(*pair_edges[i:i + 2]), slice(*row_edges[i:i + 2]))
                 for i in range(len(pair_edges) - 1)]
 
     def _ranks(self, rows, row_start, size, pair_feature):
-        """rank_f(row) of the rows of each (node, f) pair, the pairs laid end to end."""
-        n, ranks = self.sorted.rank.shape[1], []
-        for pairs, _ in self._chunks(size):
-            start, count, f = row_start[pairs], size[pairs], pair_feature[pairs]
-            pair = np.repeat(np.arange(len(count)), count)
-            first_of_pair = np.cumsum(count) - count
-            row = rows[np.repeat(start - first_of_pair, count) + np.arange(len(pair))]
-            ranks.append(self.sorted.rank.ravel()[f[pair] * n + row])
-        return np.concatenate(ranks)
+        """The rows of each (node, f) pair and their ranks rank_f(row), the pairs laid end
+        to end."""
+        n = self.sorted.rank.shape[1]
+        position = np.repeat(row_start - (np.cumsum(size) - size), size)  # p's i-th: start_p + i
+        position += np.arange(len(position))
+        pair_rows = rows[position]
+        flat = np.repeat(pair_feature * n, size)  # entry (f, row) of the (features, n) rank array
+        flat += pair_rows
+        return self.sorted.rank.ravel()[flat], pair_rows
 
-    def _varies(self, ranks, size, pair_feature):
+    def _varies(self, ranks, size):
         """Whether x_f takes more than one value in the node, for each (node, f) pair: whether
-        x_f at the pair's largest rank exceeds x_f at its smallest."""
+        the pair's largest rank exceeds its smallest (equal values have equal ranks)."""
         first_of_pair = np.cumsum(size) - size
-        low, high = (extreme.reduceat(ranks, first_of_pair) for extreme in (np.minimum, np.maximum))
-        return self.sorted.values[pair_feature, low] < self.sorted.values[pair_feature, high]
+        return np.minimum.reduceat(ranks, first_of_pair) < np.maximum.reduceat(ranks, first_of_pair)
 
-    def _score(self, ranks, size, pair_feature):
-        """(cost, threshold) of the best split of each (node, f) pair, from the ranks of its
-        rows laid end to end, a chunk of pairs at a time."""
-        results = [self._score_chunk(ranks[rows], size[pairs], pair_feature[pairs])
+    def _score(self, ranks, pair_rows, size, pair_feature):
+        """(cost, threshold) of the best split of each (node, f) pair, from its rows and their
+        ranks laid end to end, a chunk of pairs at a time."""
+        results = [self._score_chunk(ranks[rows], pair_rows[rows], size[pairs],
+                                     pair_feature[pairs])
                    for pairs, rows in self._chunks(size)]
         return tuple(map(np.concatenate, zip(*results)))
 
-    def _score_chunk(self, ranks, size, pair_feature):
+    def _score_chunk(self, ranks, pair_rows, size, pair_feature):
         """(cost, threshold) of the best split of each (node, f) pair; cost = inf where
         no threshold leaves min_samples_leaf rows on both sides."""
-        n, index = self.sorted.order.shape[1], np.arange(len(size))
+        n, bits = self.sorted.rank.shape[1], self._row_bits()
         first_of_pair = np.cumsum(size) - size
-        key = np.repeat(index.astype(np.int32 if len(size) * n < 2**31 else np.int64) * n, size)
+        # one int64 per row, (p·n + rank) << bits | row: sorted, the rows of each pair in
+        # increasing x_f, and each row travels with its key (no gather to find it back)
+        key = np.repeat(np.arange(len(size), dtype=np.int64) * n, size)
         key += ranks
-        key.sort()  # by pair, then by x_f
-        # pair p's key p·n + r is entry (pair_feature[p], r) of the (features, n) presorted arrays
-        flat = key + np.repeat((pair_feature - index) * n, size)
-        row, x = self.sorted.order.ravel()[flat], self.sorted.values.ravel()[flat]
+        key <<= bits
+        key |= pair_rows
+        key.sort()
+        row = key & ((1 << bits) - 1)
+        key >>= bits  # p·n + rank: equal within a run of equal x_f, different across pairs
         new_run = np.ones(len(key), bool)
-        new_run[1:] = x[1:] != x[:-1]
-        new_run[first_of_pair] = True
+        np.not_equal(key[1:], key[:-1], out=new_run[1:])
         run_start = np.flatnonzero(new_run)
-        run = np.cumsum(new_run) - 1
+        run = np.cumsum(new_run)
+        run -= 1
         first_run = run[first_of_pair]
         runs = np.diff(np.append(first_run, len(run_start)))  # of each pair
         left, total = segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run)
-        n_left = segment_cumsum(np.diff(np.append(run_start, len(key))), first_run)[0]
-        right = np.repeat(total, runs, axis=1) - left
-        n_right = np.repeat(size, runs) - n_left
-        last = np.zeros(len(run_start), bool)
-        last[first_run + runs - 1] = True
-        allowed = ~last & (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf)
+        right = np.repeat(total, runs, axis=1)
+        right -= left
         with np.errstate(divide="ignore", invalid="ignore"):
-            cost = np.where(allowed, self.stats.split_cost(left, right), np.inf)
+            cost = self.stats.split_cost(left, right)
+        cost[~self._allowed(run_start, first_run, runs, size, len(key))] = np.inf
         best = segment_argmin(cost, first_run)
         after = run_start[np.minimum(best + 1, len(run_start) - 1)]
-        return cost[best], midpoint(x[run_start[best]], x[after])
+        index = np.arange(len(size))  # key p·n + rank is entry (pair_feature[p], rank) of values
+        x = self.sorted.values.ravel()
+        shift = (pair_feature - index) * n
+        return cost[best], midpoint(x[key[run_start[best]] + shift],
+                                    x[key[after] + shift])
+
+    def _allowed(self, run_start, first_run, runs, size, n_entries):
+        """Whether the split after each run leaves min_samples_leaf rows on both sides: never
+        after a pair's last run. With min_samples_leaf = 1 that is all (every run holds a row,
+        so both sides of any other split do); otherwise the rows left of each split are a
+        running count over the pair's runs."""
+        allowed = np.ones(len(run_start), bool)
+        allowed[first_run + runs - 1] = False
+        if self.min_samples_leaf > 1:
+            run_rows = np.diff(np.append(run_start, n_entries))
+            n_left = segment_cumsum(run_rows, first_run)[0]
+            n_right = np.repeat(size, runs) - n_left
+            allowed &= (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf)
+        return allowed

@@ -13,7 +13,7 @@ from models import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from models._tree_growth import LevelGrower, segment_cumsum
+from models._tree_growth import LevelGrower, Presorted, segment_cumsum
 from models.tree import export_graphviz, export_text
 
 
@@ -156,6 +156,17 @@ def test_segment_cumsum_restarts_at_each_segment():
     running, totals = segment_cumsum(values.copy(), np.array([0, 2, 3]))
     np.testing.assert_array_equal(running, [[1, 3, 3, 4, 9], [1, 2, 1, 1, 2]])
     np.testing.assert_array_equal(totals, [[3, 3, 9], [2, 1, 2]])
+
+
+def test_presorted_rank_counts_smaller_values_so_ties_share_it():
+    X = np.array([[0.5, 2.0], [0.0, 2.0], [0.5, 1.0], [-1.0, 2.0], [0.5, 3.0]])
+    presorted = Presorted(X)
+    np.testing.assert_array_equal(presorted.rank, [[2, 1, 2, 0, 2], [1, 1, 0, 1, 4]])
+    for f in range(X.shape[1]):
+        column = X[:, f]
+        smaller = (column[None, :] < column[:, None]).sum(axis=1)
+        np.testing.assert_array_equal(presorted.rank[f], smaller)
+        np.testing.assert_array_equal(presorted.values[f, presorted.rank[f]], column)
 
 
 def test_split_search_is_sklearns_on_mnist(mnist_digits):
