@@ -114,9 +114,10 @@ class LinearSVC(MarginClassifierMixin, CPenaltyMixin, GradientTrainedModel):
     solver="lbfgs" minimises either loss with full-batch L-BFGS to max |∂J/∂θ_i| ≤ tol;
     at the hinge's kink (y s = 1) L-BFGS still works but may stop before tol
     (scikit-learn's liblinear solves the dual instead). solver="auto" (the default) is
-    newton-cg for the squared hinge and lbfgs for the hinge, as scikit-learn's dual="auto"
-    chooses by the loss. solver="adam", "sgd", ... train by gradient descent in the
-    shared loop.
+    newton-cg for the squared hinge and lbfgs for the hinge: scikit-learn's dual="auto"
+    likewise takes liblinear's primal Newton solver for the squared hinge (with more
+    rows than features) and, since the hinge has no primal solver there, the dual.
+    solver="adam", "sgd", ... train by gradient descent in the shared loop.
 
     After fit: `classes_`, `coef_` (1, d) or (K, d), `intercept_`.
     """

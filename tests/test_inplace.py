@@ -148,6 +148,15 @@ def test_changing_an_output_through_a_view_or_detach_made_later_raises():
             loss.backward()
 
 
+def test_a_change_in_place_counts_for_that_tensor_only():
+    # Tensors never changed share one counter at version 0 until they need their own.
+    x, y = tg.Tensor([1.0, 2.0]), tg.Tensor([3.0])
+    x.add_(1.0)
+    with tg.no_grad():
+        x[0] = 5.0
+    assert (x._version, y._version, tg.tensor.UNCHANGED.value) == (2, 0, 0)
+
+
 def test_views_share_a_version_counter_with_their_base():
     w = leaf([[1.0, 2.0], [3.0, 4.0]])
     x = tg.Tensor([[1.0, 1.0], [1.0, 1.0]], dtype=np.float64)

@@ -201,13 +201,14 @@ class Context:
         self.parents = parents
         self._inputs = inputs
         self.params = params
-        self.needs_input_grad = _one_copy(needs_input_grad, _SHARED_FLAGS)
-        self.input_versions = _versions(parents)
+        self.needs_input_grad = _SHARED_FLAGS.get(needs_input_grad, needs_input_grad)
+        versions = tuple([t._version_counter.value for t in parents])
+        self.input_versions = _SHARED_ZEROS.get(versions, versions)
         # The output's array and version counter, not the Tensor itself: the Tensor
         # refers to this Context, and a reference back would make a cycle.
         self._output = output.data
-        self.output_counter = output._version_counter  # None until the output needs one
-        self.output_version = output._version
+        self.output_counter = output._version_counter
+        self.output_version = self.output_counter.value
         self.freed = False
         self.created_at: list[traceback.FrameSummary] | None = None
         self.module = _modes.current_module
@@ -229,15 +230,14 @@ class Context:
 
     def check_inputs_unchanged(self) -> None:
         for index, (tensor, version) in enumerate(zip(self.parents, self.input_versions)):
-            if tensor._version != version:
+            if tensor._version_counter.value != version:
                 raise _modified_error(self, f"input {index}", tensor.shape, version,
-                                      tensor._version)
+                                      tensor._version_counter.value)
 
     def check_output_unchanged(self) -> None:
-        counter = self.output_counter
-        if counter is not None and counter.value != self.output_version:
+        if self.output_counter.value != self.output_version:
             raise _modified_error(self, "its output", self._output.shape, self.output_version,
-                                  counter.value)
+                                  self.output_counter.value)
 
     def free(self) -> None:
         """Drop everything backward needed; the op name stays for error messages."""
@@ -247,28 +247,14 @@ class Context:
         self.freed = True
 
 
-# Two tables, because (0, 0) == (False, False): flags must stay flags.
-_SHARED_FLAGS: dict[tuple, tuple] = {}
-_SHARED_ZEROS: dict[tuple, tuple] = {}
-
-
-def _one_copy(values: tuple, table: dict[tuple, tuple]) -> tuple:
-    """`values`, or the equal tuple `table` met first. Nearly every op records one of a few
-    needs_input_grad flags and input versions, such as (True, False) and (0, 0), and a
-    graph of a million ops need not keep a million copies of them (nor give the
-    garbage collector a million more objects to walk). Only short tuples of flags
-    and zeros are kept, so the table stays small."""
-    if len(values) > 4:
-        return values
-    return table.setdefault(values, values)
-
-
-def _versions(tensors: tuple[Tensor, ...]) -> tuple[int, ...]:
-    """The version of each tensor now. A tensor without a counter is at version 0."""
-    counters = [t._version_counter for t in tensors]
-    if not any(counters):
-        return _one_copy((0,) * len(counters), _SHARED_ZEROS)
-    return tuple([0 if counter is None else counter.value for counter in counters])
+# Nearly every op records one of a few needs_input_grad flags and input versions,
+# such as (True, False) and (0, 0). A graph of a million ops need not keep a million
+# copies of them (nor give the garbage collector a million more objects to walk):
+# a Context keeps the one copy in these tables (every tuple of up to four flags,
+# and the all-zero versions) instead of its own.
+_SHARED_FLAGS = {flags: flags for n in range(1, 5)
+                 for flags in itertools.product((False, True), repeat=n)}
+_SHARED_ZEROS = {(0,) * n: (0,) * n for n in range(1, 5)}
 
 
 def _modified_error(ctx: Context, which: str, shape: tuple[int, ...], expected: int,
@@ -369,7 +355,8 @@ class Function:
         data = cls.forward(*arrays, **params)
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             data = np.asarray(data)
-        counter = inputs[0]._shared_version_counter() if cls.returns_view else None
+        counter = (inputs[0]._shared_version_counter() if cls.returns_view
+                   else tensor_module.UNCHANGED)
         output = tensor_module.Tensor._from_op(data, counter)
         # A graph is recorded when grad mode is on, the result is a float and an
         # input requires grad.

@@ -22,15 +22,19 @@ class VersionCounter:
     """How many times a tensor's array has been changed in place. Tensors that share
     memory (a view and its base, a tensor and its `detach()`) share one counter.
 
-    A tensor gets its counter only when it first needs one: when it is changed in
-    place, or when a view or a detach() of it must share it. Until then its version
-    is 0. Most tensors of a graph never need one, and a graph of a million ops then
-    keeps a million fewer objects."""
+    A tensor gets a counter of its own only when it first needs one: when it is
+    changed in place, or when a view or a detach() of it must share it. Until then
+    it points to `UNCHANGED`, one counter that all such tensors share and that is
+    never incremented (version 0). Most tensors of a graph never need their own,
+    and a graph of a million ops then keeps a million fewer objects."""
 
     __slots__ = ("value",)
 
     def __init__(self) -> None:
         self.value = 0
+
+
+UNCHANGED = VersionCounter()
 
 
 class RemovableHandle:
@@ -71,14 +75,14 @@ class Tensor:
         self.grad: Tensor | None = None
         self._ctx: autograd.Context | None = None
         self.name = name
-        self._version_counter: VersionCounter | None = None
+        self._version_counter = UNCHANGED
         self._retains_grad = False
         self._hooks: dict[int, Any] | None = None
         self._requires_grad = False
         self.requires_grad = requires_grad
 
     @classmethod
-    def _from_op(cls, data: np.ndarray, version_counter: VersionCounter | None = None) -> Tensor:
+    def _from_op(cls, data: np.ndarray, version_counter: VersionCounter = UNCHANGED) -> Tensor:
         """A tensor around an array an op computed: no conversion, no graph (the engine
         links it to one). A view of another tensor's array passes that tensor's
         version counter."""
@@ -139,14 +143,13 @@ class Tensor:
     @property
     def _version(self) -> int:
         """How many in-place changes this tensor's array has seen (PyTorch's `_version`)."""
-        counter = self._version_counter
-        return 0 if counter is None else counter.value
+        return self._version_counter.value
 
     def _shared_version_counter(self) -> VersionCounter:
-        """This tensor's version counter, made now if it has none yet. The op that
+        """This tensor's own version counter, made now if it has none yet. The op that
         produced the tensor is handed the new counter, so that its backward still
         sees a later in-place change of its output."""
-        if self._version_counter is None:
+        if self._version_counter is UNCHANGED:
             self._version_counter = VersionCounter()
             if self._ctx is not None:
                 self._ctx.output_counter = self._version_counter
