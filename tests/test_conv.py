@@ -69,8 +69,16 @@ def test_conv2d_matches_torch_in_value_and_gradient(case):
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     y = F.conv2d(*ours, **options)
     expected = torch.nn.functional.conv2d(*theirs, **options)
+    assert_matches_torch(y, expected, ours, theirs, seed=3)
+
+
+def assert_matches_torch(y, expected, ours, theirs, seed):
+    """y equals PyTorch's `expected`, and so do the gradients of the inputs for one
+    random upstream gradient (float64, to 1e-12)."""
+    import torch
+
     assert_close(y, expected.detach().numpy(), atol=1e-12)
-    weights = random(*y.shape, seed=3)
+    weights = random(*y.shape, seed=seed)
     y.backward(weights)
     expected.backward(torch.tensor(weights))
     for a, t in zip(ours, theirs):
@@ -112,12 +120,7 @@ def test_conv_relu_max_pool_flatten_matches_torch_including_ties():
     y = F.max_pool2d(F.relu(F.conv2d(*ours, padding=1)), 2).reshape(3, -1) @ tg.Tensor(head)
     expected = (torch.nn.functional.max_pool2d(torch.relu(torch.nn.functional.conv2d(
         *theirs, padding=1)), 2).reshape(3, -1) @ torch.tensor(head))
-    assert_close(y, expected.detach().numpy(), atol=1e-12)
-    weights = random(*y.shape, seed=2)
-    y.backward(weights)
-    expected.backward(torch.tensor(weights))
-    for a, t in zip(ours, theirs):
-        assert_close(a.grad, t.grad.numpy(), atol=1e-12)
+    assert_matches_torch(y, expected, ours, theirs, seed=2)
 
 
 def test_conv2d_of_an_input_without_grad_records_no_im2col():
