@@ -29,18 +29,19 @@ class OpClock:
     """CPU seconds per key, each op's own time: an op run inside another (col2im inside
     im2col's backward) counts for itself only."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.process_time) -> None:
+        self.clock = clock
         self.totals: dict[Key, float] = defaultdict(float)
         self.inner: list[float] = []  # time spent in nested timed calls, per open call
 
     def wrap(self, method: Callable, key_of: Callable[..., Key]) -> Callable:
         def timed(*args, **kwargs):
             self.inner.append(0.0)
-            start = time.process_time()
+            start = self.clock()
             try:
                 return method(*args, **kwargs)
             finally:
-                elapsed = time.process_time() - start
+                elapsed = self.clock() - start
                 self.totals[key_of(*args)] += elapsed - self.inner.pop()
                 if self.inner:
                     self.inner[-1] += elapsed
