@@ -1,4 +1,4 @@
-"""Benchmark 7: does an op cost the same in a long graph as in a short one, and how many
+"""Benchmark 6: does an op cost the same in a long graph as in a short one, and how many
 bytes does a graph node take?
 
 The chain of `op_overhead` (see `benchmarks.chains`), 0-d, at three lengths

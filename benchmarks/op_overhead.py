@@ -42,7 +42,7 @@ def run(settings: Settings) -> Report:
                                    f"{forward:.2f} + {backward:.2f} = {total:.2f}", goal, met))
             report.raw[f"{name} {shape}"] = {"forward_us": forward, "backward_us": backward}
         if "torch" in timings:
-            ours, theirs = (report.raw[f"{name} {shape}"] for name in ("tinygrad_edu", "torch"))
+            ours, theirs = (report.raw[f"{who} {shape}"] for who in ("tinygrad_edu", "torch"))
             ratio = sum(ours.values()) / sum(theirs.values())
             report.rows.append(Row(NAME, f"tinygrad_edu / torch, shape {shape}: fwd + bwd",
                                    f"{ratio:.2f}×", f"≤ {GOAL_RATIO}× (issue 20)",
