@@ -34,10 +34,11 @@ scikit-learn's MLP spells them:
     batch_size           rows per step; None = all of them (full-batch descent); "auto" =
                          min(200, n), scikit-learn's MLP default
     early_stopping       True: hold out `validation_fraction` of the rows, stop when the
-                         validation objective has not improved by more than `tol` for
-                         `n_iter_no_change` epochs, and keep the best epoch's weights.
-                         False: stop when the training objective has not improved by
-                         `tol` for `n_iter_no_change` epochs (scikit-learn's rule)
+                         validation objective has missed its best by `tol` for more than
+                         `n_iter_no_change` epochs in a row, and keep the best epoch's weights
+                         (scikit-learn watches the validation score instead).
+                         False: the same rule on the training objective: scikit-learn's
+                         (NoImprovementStopping)
     random_state         seeds the initial weights, the shuffling and the split
     verbose              a progress bar per epoch (lbfgs: one line at the end)
 
@@ -89,7 +90,7 @@ from models._validation import (
 )
 from tinygrad_edu import Tensor, nn, optim, rng
 from tinygrad_edu.data import DataLoader, TensorDataset, train_test_split
-from tinygrad_edu.train import EarlyStopping, fit
+from tinygrad_edu.train import EarlyStopping, History, fit
 from tinygrad_edu.viz import draw_graph
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")  # the gradient descent solvers
@@ -144,6 +145,30 @@ def independent_seeds(seed: int, count: int) -> list[int]:
     bits. `SeedSequence` derives statistically independent seeds from one.
     """
     return [int(s) for s in np.random.SeedSequence(seed).generate_state(count)]
+
+
+class NoImprovementStopping(EarlyStopping):
+    """scikit-learn's MLP rule for stopping gradient descent (`tol`, `n_iter_no_change`).
+
+    After each epoch, with J the monitored value and J* the best one so far:
+
+        count ← 0 if J < J* - tol else count + 1;    J* ← min(J*, J);    stop when count > patience
+
+    The best value follows *every* improvement, however small, so a loss that keeps
+    creeping down by less than `tol` per epoch counts as not improving. (EarlyStopping, as
+    Keras and Lightning write it, moves its best value only on an improvement of more than
+    `min_delta`, so such a loss would reset its count every few epochs and never stop.)
+    """
+
+    def update(self, epoch: int, history: History, model: Any) -> bool:
+        value = getattr(history, self.monitor)[-1]
+        if self.beats_best(value, self.min_delta):
+            self.epochs_without_improvement = 0
+        else:
+            self.epochs_without_improvement += 1
+        if self.beats_best(value, 0.0):
+            self.remember_best(epoch, value, model)
+        return self.epochs_without_improvement > self.patience
 
 
 def fit_classes(model: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -373,7 +398,7 @@ class GradientTrainedModel(BaseEstimator):
         batch_size = self._batch_rows(n_rows)
         train_loader = DataLoader(TensorDataset(features, targets), batch_size=batch_size,
                                   shuffle=batch_size < n_rows, seed=shuffle_seed)
-        stopper = EarlyStopping(patience=self.n_iter_no_change, min_delta=self.tol,
+        stopper = NoImprovementStopping(patience=self.n_iter_no_change, min_delta=self.tol,
                                 monitor="val_loss" if self.early_stopping else "train_loss",
                                 restore_best_weights=bool(self.early_stopping))
         self.l2_strength_ = float(self._l2_strength(n_rows))

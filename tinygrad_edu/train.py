@@ -89,15 +89,27 @@ class EarlyStopping:
     def update(self, epoch: int, history: History, model: Any) -> bool:
         """Record this epoch's value; True when training should stop."""
         value = getattr(history, self.monitor)[-1]
-        sign = 1.0 if self.monitor.endswith("loss") else -1.0  # compare as "lower is better"
-        if self.best is None or sign * value < sign * self.best - self.min_delta:
-            self.best, self.best_epoch = value, epoch
+        if self.beats_best(value, self.min_delta):
+            self.remember_best(epoch, value, model)
             self.epochs_without_improvement = 0
-            if self.restore_best_weights:
-                self.best_state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
             return False
         self.epochs_without_improvement += 1
         return self.epochs_without_improvement >= self.patience
+
+    def beats_best(self, value: float, margin: float) -> bool:
+        """Whether `value` improves on the best so far by more than `margin` (a loss by going
+        down, a metric by going up); the first value always does."""
+        if self.best is None:
+            return True
+        sign = 1.0 if self.monitor.endswith("loss") else -1.0  # compare as "lower is better"
+        return sign * value < sign * self.best - margin
+
+    def remember_best(self, epoch: int, value: float, model: Any) -> None:
+        """Make `value` of `epoch` the best so far, and keep a copy of the model's weights
+        when they are to be restored."""
+        self.best, self.best_epoch = value, epoch
+        if self.restore_best_weights:
+            self.best_state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
     def restore(self, model: Any) -> None:
         if self.restore_best_weights and self.best_state is not None:

@@ -29,12 +29,13 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 import models
 import tinygrad_edu as tg
-from models._gradient_training import GradientTrainedModel
+from models._gradient_training import GradientTrainedModel, NoImprovementStopping
 from models.linear import LinearRegression, PolynomialRegression
 from models.logistic import LogisticRegression
 from models.mlp import MLPClassifier, MLPRegressor
 from models.svm import SVC, SVR, LinearSVC
 from tinygrad_edu.gradcheck import gradcheck
+from tinygrad_edu.train import History
 
 # Small and quick instances (scikit-learn's estimator checks run on every model in
 # test_estimator_checks.py).
@@ -241,13 +242,54 @@ def test_every_optimizer_trains(solver, blobs):
     assert model.fit(*blobs).score(*blobs) > 0.95
 
 
+def scikit_learns_stopping_epoch(losses, tol, n_iter_no_change):
+    """The epoch at which scikit-learn's MLP stops (its _update_no_improvement_count and the
+    check after it, transcribed), or None."""
+    best, count = np.inf, 0
+    for epoch, loss in enumerate(losses):
+        count = count + 1 if loss > best - tol else 0
+        best = min(best, loss)
+        if count > n_iter_no_change:
+            return epoch
+    return None
+
+
 def test_mini_batches_and_the_convergence_rule(blobs):
     X, y = blobs
     model = LogisticRegression(solver="adam", batch_size=16, max_iter=500, tol=1e-3,
                                n_iter_no_change=3, random_state=0).fit(X, y)
     assert model.n_iter_ < 500, "stops once the epoch loss stops improving by tol"
-    best = min(model.loss_curve_[:-3])
-    assert all(loss >= best - 1e-3 for loss in model.loss_curve_[-3:])
+    curve = model.loss_curve_
+    # each of the last n_iter_no_change + 1 epochs missed the best before it by tol
+    assert all(curve[i] > min(curve[:i]) - 1e-3 for i in range(len(curve) - 4, len(curve)))
+    assert scikit_learns_stopping_epoch(curve, 1e-3, 3) == model.n_iter_ - 1
+
+
+def stopping_epoch(stopper, losses):
+    history = History()
+    for epoch, loss in enumerate(losses):
+        history.train_loss.append(loss)
+        if stopper.update(epoch, history, model=None):
+            return epoch
+    return None
+
+
+def test_the_convergence_rule_is_scikit_learns():
+    """A loss creeping down by less than tol per epoch is not improving: scikit-learn stops
+    after n_iter_no_change + 1 such epochs. (The Keras-style EarlyStopping, which the models
+    used before, moved its best value only on a gain of more than tol and never stopped.)"""
+    tol, patience = 1e-3, 3
+    creeping = [1.0 - 0.4 * tol * epoch for epoch in range(50)]
+    stopper = NoImprovementStopping(patience, tol, "train_loss", restore_best_weights=False)
+    assert stopping_epoch(stopper, creeping) == patience + 1
+    assert stopper.best == creeping[patience + 1], "the best follows every improvement"
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        steps = rng.choice([-3 * tol, -0.5 * tol, 0.0, 0.5 * tol], size=40)
+        losses = list(1.0 + np.cumsum(steps))
+        stopper.reset()
+        assert (stopping_epoch(stopper, losses)
+                == scikit_learns_stopping_epoch(losses, tol, patience)), losses
 
 
 def test_early_stopping_keeps_the_best_validation_epoch(blobs):
@@ -257,8 +299,8 @@ def test_early_stopping_keeps_the_best_validation_epoch(blobs):
                           random_state=0).fit(X, y)
     curve = model.validation_loss_curve_
     assert len(curve) == model.n_iter_ < 300
-    best_before = min(curve[:-5])
-    assert all(loss >= best_before - model.tol for loss in curve[-5:])  # 5 epochs, no gain
+    # each of the last n_iter_no_change + 1 epochs missed the best before it by tol
+    assert all(curve[i] > min(curve[:i]) - model.tol for i in range(len(curve) - 6, len(curve)))
 
 
 def test_verbose_shows_a_progress_bar(blobs, capsys):
