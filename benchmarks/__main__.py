@@ -27,8 +27,8 @@ from benchmarks.report import Report, render_section, text_table, write_section
 CORE = ["mlp_epoch", "lenet_epoch", "op_overhead", "memory", "deep_graph", "graph_length",
         "gradcheck_cost"]
 """The benchmark modules of the core table, in the order they run and appear in it."""
-NAMES = [*CORE, "models"]
-"""Every benchmark module; `models` writes a section of its own."""
+NAMES = [*CORE, "models", "case_studies"]
+"""Every benchmark module; `models` and `case_studies` write sections of their own."""
 
 
 def load_benchmarks() -> dict[str, Callable[[Settings], Report]]:

@@ -169,11 +169,12 @@ def scores(case: Case, data: Data, ours: np.ndarray, theirs: np.ndarray) -> tupl
     return f"{r2_score(data.y_test, ours):.4f}", f"{r2_score(data.y_test, theirs):.4f}"
 
 
-def measure(case: Case, data: Data, rounds: int) -> dict[str, Any]:
-    """Ours and theirs alternated `rounds` times; medians, ratio and scores."""
+def measure(case: Case, data: Data, rounds: int, warmup_rounds: int = 0) -> dict[str, Any]:
+    """Ours and theirs alternated `rounds` times (after `warmup_rounds` untimed ones);
+    medians, ratio and scores."""
     contenders = {side: (lambda build=build: lambda: fit_predict(build(), data, case.task))
                   for side, build in (("ours", case.ours), ("theirs", case.theirs))}
-    timings = alternate(contenders, rounds)
+    timings = alternate(contenders, rounds, warmup_rounds)
     ours, theirs = timings["ours"].median, timings["theirs"].median
     our_score, their_score = scores(case, data, timings["ours"].result,
                                     timings["theirs"].result)
@@ -181,27 +182,43 @@ def measure(case: Case, data: Data, rounds: int) -> dict[str, Any]:
             "their_score": their_score, "seconds": {k: t.seconds for k, t in timings.items()}}
 
 
+def selected(cases: list[Case], settings: Settings) -> list[Case]:
+    """The cases whose names contain one of `--model`'s (all of them without it)."""
+    return [case for case in cases if not settings.models
+            or any(name.lower() in case.name.lower() for name in settings.models)]
+
+
+def format_seconds(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 1 else f"{1000 * seconds:.1f} ms"
+
+
+def table_row(case: Case, data: Data, result: dict[str, Any]) -> list[str]:
+    return [case.name, data.label, format_seconds(result["ours"]),
+            format_seconds(result["theirs"]), f"{result['ratio']:.2f}×", result["our_score"],
+            result["their_score"]]
+
+
+def ratio_summary(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The median and the worst ratio of a table's rows."""
+    if not results:
+        return []
+    ratios = {name: result["ratio"] for name, result in results.items()}
+    worst = max(ratios, key=ratios.get)
+    return [f"Median ratio {statistics.median(ratios.values()):.2f}×; the worst "
+            f"{ratios[worst]:.2f}× ({worst})."]
+
+
 def run(settings: Settings) -> Report:
     root = os.environ.get("TINYGRAD_EDU_DATA")
     data, notes = load_data(Path(root) if root else None, settings.quick)
     rounds = settings.rounds_or(ROUNDS)
-    chosen = [case for case in CASES if not settings.models
-              or any(name.lower() in case.name.lower() for name in settings.models)]
     report = Report(notes=notes)
     cells = []
-    for case in chosen:
+    for case in selected(CASES, settings):
         if case.data not in data:
             continue
         result = report.raw[case.name] = measure(case, data[case.data], rounds)
-        cells.append([case.name, data[case.data].label, f"{result['ours']:.2f} s",
-                      f"{result['theirs']:.2f} s", f"{result['ratio']:.2f}×",
-                      result["our_score"], result["their_score"]])
-    ratios = {name: result["ratio"] for name, result in report.raw.items()}
-    summary = []
-    if ratios:
-        worst = max(ratios, key=ratios.get)
-        summary.append(f"Median ratio {statistics.median(ratios.values()):.2f}×; the worst "
-                       f"{ratios[worst]:.2f}× ({worst}).")
+        cells.append(table_row(case, data[case.data], result))
     report.notes += [
         f"models: fit + predict (a clustering: fit), ours and scikit-learn's alternated, "
         f"median of {rounds} round(s); ratio = ours / scikit-learn's. Scores on the test "
@@ -211,5 +228,6 @@ def run(settings: Settings) -> Report:
         "and random_state=0; MNIST pixels are scaled to [0, 1]; the power plant's features "
         "are standardised on the training part and its target is in MW.",
     ]
-    report.section = Section("Models against scikit-learn", MARKERS, HEADER, cells, summary)
+    report.section = Section("Models against scikit-learn", MARKERS, HEADER, cells,
+                             ratio_summary(report.raw))
     return report

@@ -15,7 +15,8 @@ rows to stop early; scikit-learn's MLPClassifier gets the same settings.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from _cli import parse_args, print_figures, print_table
@@ -46,6 +47,24 @@ def load_churn() -> tuple[np.ndarray, np.ndarray, list[str]]:
     return X, table["Exited"], names
 
 
+def churn_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """X_train, X_test, y_train, y_test (80/20, stratified), every column standardized with
+    the training rows' mean and deviation; and the columns' names."""
+    X, y, names = load_churn()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0,
+                                                        stratify=y)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, names
+
+
+def networks(quick: bool) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """Factories for our network and scikit-learn's, with the same settings."""
+    settings = dict(hidden_layer_sizes=(12,), activation="relu", batch_size=64,
+                    early_stopping=True, n_iter_no_change=10, random_state=0,
+                    learning_rate_init=1e-3, max_iter=8 if quick else 60)
+    return lambda: MLPClassifier(**settings), lambda: SkMLPClassifier(**settings)
+
+
 def recall(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """The share of customers who left that the model flagged."""
     return float(np.mean(y_pred[y_true == 1] == 1))
@@ -54,19 +73,13 @@ def recall(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     """Train both networks and compare; returns the test accuracies."""
     args = parse_args("churn", __doc__.splitlines()[0], argv)
-    epochs = 8 if args.quick else 60
-    X, y, names = load_churn()
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0,
-                                                        stratify=y)
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    X_train, X_test, y_train, y_test, names = churn_split()
     print(f"{len(X_train)} training and {len(X_test)} test customers, {len(names)} inputs: "
           f"{', '.join(names)}")
 
-    settings = dict(hidden_layer_sizes=(12,), activation="relu", batch_size=64,
-                    early_stopping=True, n_iter_no_change=10, random_state=0)
-    ours = MLPClassifier(**settings, learning_rate_init=1e-3, max_iter=epochs).fit(X_train, y_train)
-    reference = SkMLPClassifier(**settings, learning_rate_init=1e-3, max_iter=epochs)
+    make_ours, make_reference = networks(quick=args.quick)
+    ours = make_ours().fit(X_train, y_train)
+    reference = make_reference()
     with warnings.catch_warnings():  # the quick run stops before converging, on purpose
         warnings.simplefilter("ignore", ConvergenceWarning)
         reference.fit(X_train, y_train)

@@ -20,7 +20,8 @@ adjusted Rand index between the two labelings (1 = the same partition).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,6 +39,24 @@ from models.kmeans import elbow, elbow_point
 FEATURES = ["Annual Income (k$)", "Spending Score (1-100)"]
 AXIS_LABELS = ("annual income (k$)", "spending score (1–100)")
 N_CLUSTERS = 5
+
+
+def load_mall_customers() -> np.ndarray:
+    """The 200 customers' (annual income, spending score)."""
+    table = load_table("mall-customers", "Mall_Customers.csv", FEATURES)
+    return np.column_stack([table[name] for name in FEATURES]).astype(np.float64)
+
+
+def clusterings() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
+    """k-means and Ward's hierarchy with five clusters: a factory for ours and one for
+    scikit-learn's, with the same settings."""
+    return {
+        "k-means (k = 5)": (lambda: KMeans(n_clusters=N_CLUSTERS, n_init=10, random_state=42),
+                            lambda: SkKMeans(n_clusters=N_CLUSTERS, n_init=10, random_state=42)),
+        "hierarchical (Ward, 5 clusters)": (
+            lambda: AgglomerativeClustering(n_clusters=N_CLUSTERS, linkage="ward"),
+            lambda: SkAgglomerativeClustering(n_clusters=N_CLUSTERS, linkage="ward")),
+    }
 
 
 def elbow_figure(k_values: list[int], ours: np.ndarray, reference: np.ndarray,
@@ -84,8 +103,7 @@ def dendrogram_figure(model: AgglomerativeClustering) -> plt.Figure:
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     """Cluster both ways, compare, draw; returns the inertias and agreement scores."""
     args = parse_args("mall_customers", __doc__.splitlines()[0], argv)
-    table = load_table("mall-customers", "Mall_Customers.csv", FEATURES)
-    X = np.column_stack([table[name] for name in FEATURES]).astype(np.float64)
+    X = load_mall_customers()
     k_values = list(range(1, 11))
 
     ours_elbow = elbow(X, k_values, n_init=10, random_state=42)
@@ -93,10 +111,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
                                 for k in k_values])
     bend = elbow_point(k_values, ours_elbow)
 
-    kmeans = KMeans(n_clusters=N_CLUSTERS, n_init=10, random_state=42).fit(X)
-    sk_kmeans = SkKMeans(n_clusters=N_CLUSTERS, n_init=10, random_state=42).fit(X)
-    hierarchy = AgglomerativeClustering(n_clusters=N_CLUSTERS, linkage="ward").fit(X)
-    sk_hierarchy = SkAgglomerativeClustering(n_clusters=N_CLUSTERS, linkage="ward").fit(X)
+    (kmeans, sk_kmeans), (hierarchy, sk_hierarchy) = (
+        (make_ours().fit(X), make_reference().fit(X))
+        for make_ours, make_reference in clusterings().values())
 
     rows = [["elbow of the inertia curve", bend, ""],
             ["k-means inertia (k = 5)", kmeans.inertia_, sk_kmeans.inertia_],

@@ -66,6 +66,18 @@ def regressors(quick: bool) -> dict[str, tuple[Callable[[], Any], Callable[[], A
     }
 
 
+def power_plant_split(quick: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """X_train, X_test, y_train, y_test: the four readings and the output in MW, 80/20
+    (`quick`: 800 and 400 of them)."""
+    table = load_table("power-plant", "Folds5x2_pp.csv", [*FEATURES, "PE"])
+    X = np.column_stack([table[name] for name in FEATURES]).astype(np.float64)
+    y = table["PE"].astype(np.float64)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
+    if quick:
+        return X_train[:800], X_test[:400], y_train[:800], y_test[:400]
+    return X_train, X_test, y_train, y_test
+
+
 def r2(model: Any, X: np.ndarray, y: np.ndarray) -> float:
     """The coefficient of determination, 1 − Σ(y − ŷ)² / Σ(y − ȳ)²."""
     residual = y - model.predict(X)
@@ -99,12 +111,7 @@ def curves_figure(fitted: dict[str, Any], X_train: np.ndarray, X_test: np.ndarra
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     """Fit the six pairs of models and compare; returns every R² score."""
     args = parse_args("power_plant", __doc__.splitlines()[0], argv)
-    table = load_table("power-plant", "Folds5x2_pp.csv", [*FEATURES, "PE"])
-    X = np.column_stack([table[name] for name in FEATURES]).astype(np.float64)
-    y = table["PE"].astype(np.float64)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
-    if args.quick:
-        X_train, y_train, X_test, y_test = X_train[:800], y_train[:800], X_test[:400], y_test[:400]
+    X_train, X_test, y_train, y_test = power_plant_split(args.quick)
     print(f"{len(X_train)} training and {len(X_test)} test readings")
 
     rows, fitted, results = [], {}, {}

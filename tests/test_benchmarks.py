@@ -1,5 +1,6 @@
 """Smoke test of the benchmark runner: `python -m benchmarks --quick` into a copy of the docs
-(the core benchmarks, and the models against scikit-learn in their own section).
+(the core benchmarks, and the models and the case studies against scikit-learn in sections
+of their own).
 
 It checks that the runner works end to end and writes what it promises (every
 benchmark's rows, the goals, the agreeing MLP losses) without touching the rest
@@ -117,33 +118,41 @@ def test_the_minimal_engine_gets_the_chain_gradient_that_tinygrad_edu_gets():
     np.testing.assert_allclose(floor.grad, mul ** 5, rtol=1e-6)
 
 
-MODEL_ROWS = 15
-MODELS_START, MODELS_END = "<!-- models-benchmark:start -->", "<!-- models-benchmark:end -->"
+OWN_SECTIONS = {
+    # benchmark: (its rows, its markers)
+    "models": (15, ("<!-- models-benchmark:start -->", "<!-- models-benchmark:end -->")),
+    "case_studies": (16, ("<!-- case-studies-benchmark:start -->",
+                          "<!-- case-studies-benchmark:end -->")),
+}
 
 
-def test_the_models_benchmark_writes_every_row_in_its_own_section(datasets, tmp_path):
-    """`--quick --only models` on a few hundred rows: all fifteen models, each with two
-    times, a ratio and the scores, in a section of its own; the core section is left alone."""
+@pytest.mark.parametrize("benchmark", OWN_SECTIONS)
+def test_a_models_benchmark_writes_every_row_in_its_own_section(benchmark, datasets, tmp_path):
+    """`--quick --only models` on a few hundred rows (all fifteen models), and `--only
+    case_studies` (the sixteen pairs of the case studies' scripts): each row with two times,
+    a ratio and the scores, in a section of its own; the core section is left alone."""
+    row_count, (start, end) = OWN_SECTIONS[benchmark]
     doc = tmp_path / "performance.md"
     before = (DOC.read_text() if DOC.exists() else "# Performance\n") + "\n" + OTHER_SECTION
     doc.write_text(before)
     env = {**os.environ, "TINYGRAD_EDU_DATA": str(datasets)}
-    subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "models",
+    subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", benchmark,
                     "--doc", str(doc)], cwd=ROOT, env=env, check=True, capture_output=True,
                    text=True)
     after = doc.read_text()
-    own = after[after.index(MODELS_START):after.index(MODELS_END)]
+    own = after[after.index(start):after.index(end)]
     lines = [line for line in own.splitlines() if line.startswith("| ")]
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
-    assert len(rows) == MODEL_ROWS and len({cells[0] for cells in rows}) == MODEL_ROWS
+    assert len(rows) == row_count and len({cells[0] for cells in rows}) == row_count
     for name, _, ours, theirs, ratio, our_score, their_score in rows:
-        assert ours.endswith(" s") and theirs.endswith(" s") and ratio.endswith("×")
-        if name.startswith(("KMeans", "Agglomerative")):
-            assert our_score == "same labels" or our_score.startswith("ARI ")
+        assert re.fullmatch(r"[\d.]+ m?s", ours) and re.fullmatch(r"[\d.]+ m?s", theirs)
+        assert ratio.endswith("×")
+        if our_score == "same labels" or our_score.startswith("ARI "):
+            assert name.startswith(("KMeans", "Agglomerative", "mall: ")), name
         else:
             assert 0 < float(our_score) <= 1 and 0 < float(their_score) <= 1, name
     assert re.search(r"Median ratio [\d.]+×; the worst [\d.]+×", own)
-    assert "-m benchmarks --quick --only models" in own
+    assert f"-m benchmarks --quick --only {benchmark}" in own
     if START in before:
         assert section(after) == section(before)
     assert OTHER_SECTION in after
