@@ -54,12 +54,16 @@ def merge_tree(X: np.ndarray, linkage: str) -> tuple[np.ndarray, np.ndarray]:
 
     Leaves are nodes 0..n-1; merge i creates node n + i from children[i] (the
     smaller node id first) at height distances[i]. Single linkage comes from a
-    minimum spanning tree, the other linkages from the nearest-neighbour chain;
-    both find the same merges as the greedy "merge the closest pair" loop.
+    minimum spanning tree, the other linkages from rounds of mutual nearest neighbours
+    finished by the nearest-neighbour chain; both find the same merges as the greedy
+    "merge the closest pair" loop.
     """
     D = np.sqrt(squared_euclidean(X, X))
     np.fill_diagonal(D, np.inf)
-    pairs, heights = minimum_spanning_tree(D) if linkage == "single" else nn_chain(D, linkage)
+    if linkage == "single":
+        pairs, heights = minimum_spanning_tree(D)
+    else:
+        pairs, heights = mutual_nearest_rounds(D, linkage)
     return label_merges(pairs, heights, len(X))
 
 
@@ -87,7 +91,63 @@ def minimum_spanning_tree(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pairs, heights
 
 
-def nn_chain(D: np.ndarray, linkage: str) -> tuple[np.ndarray, np.ndarray]:
+FEW = 8
+"""A round of mutual nearest neighbours must merge at least 1/FEW of the clusters left;
+otherwise the chain takes over (so the rounds cost O(n²) in all: see below)."""
+
+
+def mutual_nearest_rounds(D: np.ndarray, linkage: str) -> tuple[np.ndarray, np.ndarray]:
+    """The n - 1 merges (pairs of rows, heights): every pair of mutual nearest neighbours
+    at once, round after round, and the nearest-neighbour chain for the rest.
+
+    In a round, each cluster's nearest neighbour comes from one argmin over its row, and
+    all mutual pairs (A is B's nearest and B is A's) merge together. For a reducible
+    linkage that is what the greedy loop does too: merging A and B brings nothing closer
+    to a third cluster than the nearer of A and B, so every other mutual pair stays
+    mutual. The merged clusters' rows come from Lance–Williams in two vectorized steps:
+    first against the clusters of before the round, then, from those rows, against each
+    other. The matrix then shrinks to the clusters left.
+
+    A round costs O(m²) for m clusters; as long as it merges at least m/FEW of them, m
+    falls geometrically and the rounds cost O(n²) in all. Data where few pairs are mutual
+    at once (points whose gaps grow along a line) would make the rounds O(n³), so
+    when a round would merge fewer, the chain finishes the tree, one merge per step.
+    """
+    update = LINKAGE_UPDATES[linkage]
+    rows = np.arange(len(D))  # each cluster's row in the input D: the point that names it
+    size = np.ones(len(D))
+    firsts, seconds, heights = [], [], []
+    while len(D) > 1:
+        nearest = D.argmin(axis=1)
+        index = np.arange(len(D))
+        a = np.flatnonzero((nearest[nearest] == index) & (index < nearest))
+        if len(a) * FEW < len(D):
+            break
+        b = nearest[a]
+        d_ab, merged_size = D[a, b], size[a] + size[b]
+        firsts.append(rows[a])
+        seconds.append(rows[b])
+        heights.append(d_ab)
+        # the merged clusters (A∪B in row b) against every cluster of before the round ...
+        merged = update(D[a], D[b], d_ab[:, None], size[a][:, None], size[b][:, None], size)
+        # ... and against each other: merged[p] sees q's parts a_q, b_q; merge those too
+        merged[:, b] = update(merged[:, a], merged[:, b], d_ab, size[a], size[b],
+                              merged_size[:, None])
+        D[b], D[:, b], size[b] = merged, merged.T, merged_size
+        keep = np.ones(len(D), dtype=bool)
+        keep[a] = False
+        D, size, rows = D[keep][:, keep], size[keep], rows[keep]
+    if len(D) > 1:
+        chain_pairs, chain_heights = nn_chain(D, linkage, size)
+        firsts.append(rows[chain_pairs[:, 0]])
+        seconds.append(rows[chain_pairs[:, 1]])
+        heights.append(chain_heights)
+    pairs = np.column_stack([np.concatenate(firsts), np.concatenate(seconds)])
+    return pairs, np.concatenate(heights)
+
+
+def nn_chain(D: np.ndarray, linkage: str, size: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
     """The n - 1 merges (pairs of rows, heights) by the nearest-neighbour chain.
 
     Follow nearest neighbours a → b → c ... until two clusters are each other's
@@ -98,10 +158,11 @@ def nn_chain(D: np.ndarray, linkage: str) -> tuple[np.ndarray, np.ndarray]:
     algorithm makes too. Each cluster enters the chain at most a few times:
     O(n²) time instead of O(n³). D is updated in place (Lance–Williams); the
     merged cluster takes the row of its second part, the first row is retired.
+    `size` holds each row's number of points.
     """
     n = len(D)
     update = LINKAGE_UPDATES[linkage]
-    size = np.ones(n)
+    size = size.copy()
     alive = np.ones(n, dtype=bool)
     pairs, heights = np.empty((n - 1, 2), dtype=np.intp), np.empty(n - 1)
     chain: list[int] = []
@@ -134,10 +195,11 @@ def label_merges(pairs: np.ndarray, heights: np.ndarray, n: int) -> tuple[np.nda
 
     The merges are sorted by height (stably: a cluster is never merged before it
     is made), then replayed with a union-find that maps each point to the node of
-    its current cluster.
+    its current cluster. (The union-find walks Python lists: one element at a time,
+    they are several times faster than NumPy arrays.)
     """
     order = np.argsort(heights, kind="stable")
-    root = np.arange(2 * n - 1)
+    root = list(range(2 * n - 1))
 
     def find(i: int) -> int:
         while root[i] != i:
@@ -145,31 +207,27 @@ def label_merges(pairs: np.ndarray, heights: np.ndarray, n: int) -> tuple[np.nda
             i = root[i]
         return i
 
-    children = np.empty((n - 1, 2), dtype=np.intp)
-    for step, (a, b) in enumerate(pairs[order]):
-        children[step] = sorted((find(a), find(b)))
-        root[children[step]] = n + step
-    return children, heights[order]
+    children = []
+    for step, (a, b) in enumerate(pairs[order].tolist(), start=n):
+        node_a, node_b = find(a), find(b)
+        children.append((min(node_a, node_b), max(node_a, node_b)))
+        root[node_a] = root[node_b] = step
+    return np.array(children, dtype=np.intp).reshape(-1, 2), heights[order]
 
 
 def cut_tree(children: np.ndarray, n_clusters: int) -> np.ndarray:
     """Labels 0..n_clusters-1 from undoing the last n_clusters - 1 merges.
 
-    Replay the first n - n_clusters merges with a union-find, then number the
-    resulting clusters in order of their first point.
+    Replay the first n - n_clusters merges (each child's cluster becomes the new node),
+    then number the resulting clusters in the order of their tree node ids.
     """
     n = len(children) + 1
-    root = np.arange(2 * n - 1)
-
-    def find(i: int) -> int:
-        while root[i] != i:
-            i = root[i]
-        return i
-
-    for step in range(n - n_clusters):
-        for child in children[step]:
-            root[find(child)] = n + step
-    roots = np.array([find(i) for i in range(n)])
+    cluster = list(range(2 * n - 1))  # the node each node has been merged into so far
+    for step, (a, b) in enumerate(children[:n - n_clusters].tolist(), start=n):
+        cluster[a] = cluster[b] = step
+    for node in reversed(range(n, 2 * n - 1)):  # parents before children: one pass resolves
+        cluster[node] = cluster[cluster[node]]
+    roots = [cluster[cluster[i]] for i in range(n)]
     return np.unique(roots, return_inverse=True)[1]
 
 

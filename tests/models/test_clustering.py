@@ -5,7 +5,7 @@ import pytest
 from sklearn import cluster as sk
 from sklearn.metrics import adjusted_rand_score
 
-from models import AgglomerativeClustering, KMeans
+from models import AgglomerativeClustering, KMeans, agglomerative
 from models.agglomerative import linkage_matrix, plot_dendrogram
 from models.kmeans import elbow, elbow_point
 
@@ -114,6 +114,30 @@ def test_nn_chain_and_spanning_tree_match_sklearn_on_larger_random_data(linkage)
         labels = sk.AgglomerativeClustering(n_clusters=k, linkage=linkage).fit(X).labels_
         ours_k = AgglomerativeClustering(n_clusters=k, linkage=linkage).fit(X).labels_
         assert adjusted_rand_score(ours_k, labels) == 1.0
+
+
+@pytest.mark.parametrize("linkage", ["ward", "complete", "average"])
+def test_rounds_of_mutual_pairs_make_the_merges_of_the_chain(linkage, monkeypatch):
+    """A cloud, where many pairs are mutual nearest neighbours at once, and points whose gaps
+    grow along a line, which have one mutual pair at a time: the rounds merge the cloud and
+    hand the rest to the chain (with the clusters' sizes). The merge heights and every cut
+    are those of the chain alone on the same distance matrix."""
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.randn(60, 2), np.column_stack([1.5 ** np.arange(40) + 10, np.zeros(40)])])
+    D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(axis=-1))
+    np.fill_diagonal(D, np.inf)
+    handed_over = []
+    chain = agglomerative.nn_chain
+    monkeypatch.setattr(agglomerative, "nn_chain",
+                        lambda D, *args: handed_over.append(len(D)) or chain(D, *args))
+    rounds = agglomerative.label_merges(*agglomerative.mutual_nearest_rounds(D.copy(), linkage),
+                                        len(X))
+    assert len(handed_over) == 1 and 2 < handed_over[0] < len(X) - 20, handed_over
+    alone = agglomerative.label_merges(*chain(D.copy(), linkage, np.ones(len(X))), len(X))
+    np.testing.assert_allclose(rounds[1], alone[1], rtol=1e-12)
+    for k in (2, 5, 30, 70):
+        assert adjusted_rand_score(agglomerative.cut_tree(rounds[0], k),
+                                   agglomerative.cut_tree(alone[0], k)) == 1.0
 
 
 @pytest.mark.parametrize("linkage", ["ward", "complete", "average", "single"])
