@@ -133,7 +133,8 @@ def test_conv2d_of_an_input_without_grad_records_no_im2col():
 
 
 def test_max_pool2d_over_tiles_has_second_derivatives():
-    """Windows that tile the image (2×2, stride 2) take the mask path; it is an op too."""
+    """Windows that tile the image (2×2, stride 2): the rule runs on arrays in an ordinary
+    backward and records the scatter under create_graph, so it differentiates again."""
     x = tensor(random(2, 2, 4, 6))
     assert gradcheck(lambda t: F.max_pool2d(t, 2), [x])
     assert gradgradcheck(lambda t: F.max_pool2d(t * t, 2).tanh(), [x])
