@@ -133,10 +133,25 @@ def test_conv2d_of_an_input_without_grad_records_no_im2col():
 
 
 def test_max_pool2d_over_tiles_has_second_derivatives():
-    """Windows that tile the image (2×2, stride 2) take the mask path; it is an op too."""
+    """Windows that tile the image (2×2, stride 2): the rule runs on arrays in an ordinary
+    backward and records the scatter under create_graph, so it differentiates again."""
     x = tensor(random(2, 2, 4, 6))
     assert gradcheck(lambda t: F.max_pool2d(t, 2), [x])
     assert gradgradcheck(lambda t: F.max_pool2d(t * t, 2).tanh(), [x])
+
+
+def test_max_pool2d_over_tiles_gives_the_same_gradient_on_arrays_and_on_tensors_at_ties():
+    """The ordinary backward multiplies into place, create_graph scatters: with many ties
+    both must send each tile's gradient to its first maximum only."""
+    x = tensor(np.random.default_rng(0).integers(-1, 2, (2, 3, 4, 6)).astype(np.float64))
+    y = F.max_pool2d(x, 2)
+    weights = tensor(random(*y.shape, seed=1))  # requires grad: the scatter is recorded
+    (plain,) = tg.grad(y, [x], weights.detach(), retain_graph=True)
+    (recorded,) = tg.grad(y, [x], weights, create_graph=True)
+    assert recorded.requires_grad and not plain.requires_grad
+    assert_close(plain, recorded.data, atol=0, rtol=0)
+    tiles = plain.numpy().reshape(2, 3, 2, 2, 3, 2)
+    assert (np.count_nonzero(tiles, axis=(3, 5)) <= 1).all()
 
 
 @pytest.mark.parametrize("pad, mode", [((1, 2), "constant"), ((1, 2, 0, 3), "reflect"),

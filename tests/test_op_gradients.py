@@ -125,9 +125,10 @@ def concatenate_case():
         lambda args: build(*args))
 
 
-MATMUL_SHAPES = [
+MATMUL_SHAPES = [  # a's gradient g bᵀ is computed as (b gᵀ)ᵀ when a has fewer rows than columns
     ((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
     ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((4,), (2, 4, 3)), ((2, 3, 4), (4,)),
+    ((5, 2), (2, 3)), ((2, 4, 3), (3,)), ((3, 1, 4, 2), (2, 2, 3)),  # as many rows or more
 ]
 
 
@@ -468,3 +469,13 @@ def test_rule_gives_the_same_gradient_on_arrays_and_on_tensors(op, data):
     for plain, recorded in zip(on_arrays, on_tensors):
         assert not plain.requires_grad
         np.testing.assert_allclose(recorded.data, plain.data, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", MATMUL_SHAPES)
+def test_matmul_gradients_of_every_listed_shape_pass_gradcheck(a_shape, b_shape):
+    """Every shape once, so both ways of computing a's gradient (g bᵀ, and (b gᵀ)ᵀ when a
+    has fewer rows than columns) run, twice differentiated too."""
+    rng = np.random.default_rng(0)
+    a, b = (tg.Tensor(rng.standard_normal(s), requires_grad=True, dtype=np.float64)
+            for s in (a_shape, b_shape))
+    assert gradcheck(lambda a, b: a @ b, [a, b]) and gradgradcheck(lambda a, b: a @ b, [a, b])

@@ -28,9 +28,10 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.linalg import times_transposed
 from tinygrad_edu.ops.movement import ScatterAdd
 from tinygrad_edu.ops.tangents import linear_jvp, product_rule, tangent_sum
-from tinygrad_edu.ops.tensor_or_array import apply_op, expand, unsqueeze, values
+from tinygrad_edu.ops.tensor_or_array import apply_op, expand, values
 
 Pair = tuple[int, int]
 
@@ -206,7 +207,7 @@ class Conv2d(Function):
             grads[0] = apply_op(Col2Im, cols, image_size=x.shape[2:], **window)
         if need_weight:
             rows = _grouped_rows(apply_op(Im2Col, x, **window), groups)
-            grads[1] = (g @ rows.swapaxes(1, 2)).reshape(weight.shape)
+            grads[1] = times_transposed(g, rows).reshape(weight.shape)
         if bias:
             grads.append(grad.sum(axis=(0, 2, 3)) if need_bias[0] else None)
         return tuple(grads)
@@ -269,32 +270,36 @@ def _tiles(shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
             and shape[2] % kernel[0] == 0 and shape[3] % kernel[1] == 0)
 
 
-def _first_maxima(x: np.ndarray, y: np.ndarray, kernel: Pair) -> np.ndarray:
-    """For tiling windows: (N, C, oh, kh, ow, kw), True where element (i, j) of a tile
-    is the first of its maxima y (in row-major order, as PyTorch picks at a tie)."""
-    n, c, oh, ow = y.shape
-    tiles = x.reshape(n, c, oh, kernel[0], ow, kernel[1])
-    mask = np.empty_like(tiles, dtype=bool)  # in x's memory layout
-    not_found = np.ones_like(y, dtype=bool)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            first = mask[:, :, :, i, :, j]  # a view: written in place
-            np.equal(tiles[:, :, :, i, :, j], y, out=first)
-            first &= not_found
-            np.greater(not_found, first, out=not_found)  # not_found &= ~first
-    return mask
-
-
-def _in_layout_of(grad, like: np.ndarray):
-    """An array `grad` copied into the memory layout of `like` (same shape), a Tensor
-    as it is: an elementwise product of arrays stored in different orders walks one
-    of them with long strides, several times slower (LeNet's max-pool backward:
-    its gradient comes from a flatten, stored image by image, its input batch innermost)."""
-    if not isinstance(grad, np.ndarray) or grad.strides == like.strides:
+def _in_layout_of(grad: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """`grad` copied into the memory layout of `like` (same shape) when it is stored
+    otherwise: an elementwise product of arrays stored in different orders walks one
+    of them with long strides, several times slower (LeNet's max-pool backward: its
+    gradient comes from a flatten, stored image by image, its input batch innermost)."""
+    if grad.strides == like.strides:
         return grad
     copy = np.empty_like(like)
     copy[...] = grad
     return copy
+
+
+def _to_first_maxima(x: np.ndarray, y: np.ndarray, grad: np.ndarray, kernel: Pair) -> np.ndarray:
+    """For windows that tile x: an array shaped and stored like x holding grad[n, c, r, s]
+    at the first maximum y[n, c, r, s] of each tile (in row-major order, as PyTorch picks
+    at a tie) and 0 elsewhere. One pass per offset (i, j) in the tile: compare with the
+    maximum, keep the first match, multiply the gradient into place."""
+    n, c, oh, ow = y.shape
+    tiles = x.reshape(n, c, oh, kernel[0], ow, kernel[1])  # a view: (i, j) indexes the tile
+    spread = np.empty_like(tiles)  # in x's memory layout
+    grad = _in_layout_of(grad, y)
+    first = np.empty_like(y, dtype=bool)
+    not_found = np.ones_like(y, dtype=bool)
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            np.equal(tiles[:, :, :, i, :, j], y, out=first)
+            first &= not_found
+            np.multiply(grad, first, out=spread[:, :, :, i, :, j])
+            np.greater(not_found, first, out=not_found)  # not_found &= ~first
+    return spread.reshape(x.shape)
 
 
 class MaxPool2d(Function):
@@ -324,12 +329,11 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         x = values(ctx.inputs[0])
         p = ctx.params
-        if _tiles(x.shape, p["kernel_size"], p["stride"], p["padding"], p["dilation"]):
-            # windows side by side (LeNet's 2×2, stride 2): a mask, no index gathering
-            y = values(ctx.output)
-            mask = _first_maxima(x, y, p["kernel_size"])
-            spread = expand(unsqueeze(unsqueeze(_in_layout_of(grad, y), 3), 5), mask.shape) * mask
-            return spread.reshape(x.shape)
+        if (isinstance(grad, np.ndarray)
+                and _tiles(x.shape, p["kernel_size"], p["stride"], p["padding"], p["dilation"])):
+            # windows side by side (LeNet's 2×2, stride 2): no index gathering. Under
+            # create_graph (grad a Tensor) the scatter below records the ops instead.
+            return _to_first_maxima(x, values(ctx.output), grad, p["kernel_size"])
         index = _argmax_positions(x, p["kernel_size"], p["stride"], p["padding"],
                                   p["dilation"])
         n, c, h, w = x.shape
