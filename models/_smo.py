@@ -106,18 +106,22 @@ def solve_smo(column: Callable[[int], np.ndarray], diagonal: np.ndarray, y: np.n
     low_off = np.where(y < 0, 0.0, np.inf)
     n_iter = 0
     while max_iter < 0 or n_iter < max_iter:
-        i = int(np.argmax(score + up_off))
+        i = int((score + up_off).argmax())
         low_score = score + low_off  # +∞ outside I_low
         if not (score[i] - low_score.min() >= tol):  # m - M < tol (or a set is empty): optimal
             return alpha, bias_term(alpha, score, y, C), n_iter, True
         # j: the largest decrease b²/a among the partners in I_low that decrease f (b > 0);
         # b is clipped at 0 elsewhere (outside I_low it is -∞), so those never win
         K_i = column(i)
-        b = np.maximum(score[i] - low_score, 0.0)
+        b = np.subtract(score[i], low_score, out=low_score)
+        np.maximum(b, 0.0, out=b)
         a = diagonal[i] + diagonal
-        a -= 2.0 * K_i
+        a -= K_i
+        a -= K_i
         np.maximum(a, TAU, out=a)  # a ≤ 0 (or below τ): τ
-        j = int(np.argmax(b * b / a))
+        decrease = b * b
+        decrease /= a
+        j = int(decrease.argmax())
         # the step along d (d_i = y_i, d_j = -y_j), cut at the box
         room_i = C - alpha[i] if y[i] > 0 else alpha[i]
         room_j = alpha[j] if y[j] > 0 else C - alpha[j]

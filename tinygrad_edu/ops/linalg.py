@@ -66,10 +66,9 @@ class MatMul(Function):
 
 def times_transposed(g, b):
     """g @ bᵀ (ᵀ swaps the last two axes), computed as (b @ gᵀ)ᵀ when the result has
-    fewer rows than columns. The two give the same numbers up to rounding, but
-    OpenBLAS is slow on a short, wide product with a long inner dimension: a
-    convolution's weight gradient, 16×6,400 @ 6,400×150 in float32, takes 2.3 ms,
-    against 0.9 ms for 150×6,400 @ 6,400×16 (docs/performance.md, LeNet-5)."""
+    fewer rows than columns: the same numbers up to rounding, in the orientation that
+    OpenBLAS computes faster (a convolution's weight gradient; see the LeNet-5 section
+    of docs/performance.md)."""
     if g.shape[-2] < b.shape[-2]:
         return (b @ g.swapaxes(-1, -2)).swapaxes(-1, -2)
     return g @ b.swapaxes(-1, -2)
