@@ -116,8 +116,7 @@ def solve_smo(column: Callable[[int], np.ndarray], diagonal: np.ndarray, y: np.n
         b = np.subtract(score[i], low_score, out=low_score)
         np.maximum(b, 0.0, out=b)
         a = diagonal[i] + diagonal
-        a -= K_i
-        a -= K_i
+        a -= 2.0 * K_i
         np.maximum(a, TAU, out=a)  # a ≤ 0 (or below τ): τ
         decrease = b * b
         decrease /= a
