@@ -5,30 +5,37 @@ At one level, each open node draws its features in a random order and examines
 the first `n_try` that are not constant in it; every (node, feature) pair is a
 *segment*. For each segment
 
-0. the ranks rank_f(row) of the node's rows are gathered once (rank = the number
-   of rows with a smaller x_f, so equal values share a rank; from one argsort per
-   feature, done once). A feature known to be constant in the node's parent is
+0. the ranks rank_f(row) of the node's rows are gathered once (rank = the index of
+   x_f among the distinct values of x_f, so equal values share a rank; from one sort
+   per feature, done once). A feature known to be constant in the node's parent is
    constant in the node and is skipped without a look; for the others, the
    segment's largest rank exceeds its smallest exactly when x_f varies.
 
 The segments of the features examined are then laid end to end and
 
-1. sorted at once: the int64 key `(segment · n + rank_f(row)) << bits | row`
-   orders the rows by segment, then by x_f, and carries each row along;
-2. cut into *runs* of equal x: where `segment · n + rank_f(row)` changes (a
-   threshold can only fall between two runs);
-3. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount, laid
+1. cut into *runs* of equal x, in increasing x within each segment (a threshold can
+   only fall between two runs), in one of two ways that find the same runs:
+   - by a sort: the int64 key `(segment · width + rank_f(row)) << bits | row` orders
+     the rows by segment, then by x_f, and carries each row along; a run starts
+     where `segment · width + rank_f(row)` changes. This costs O(rows · log rows);
+   - by a histogram: segment s gets one bin per distinct value of its feature,
+     from bin_start[s]; np.bincount of `bin_start[s] + rank_f(row)` counts the rows
+     of every bin, and the non-empty bins are the runs, already in order. This
+     costs O(rows + bins), no sort: it is used where the feature has at most
+     HISTOGRAM_BINS_PER_ROW distinct values per row of the node (MNIST's pixels
+     have at most 256 values, a large node thousands of rows);
+2. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount, laid
    out (statistic, run) so that the next steps run along contiguous memory;
-4. accumulated: the statistics of the left child after run r are a running sum
+3. accumulated: the statistics of the left child after run r are a running sum
    over the runs of its segment (one np.cumsum for all segments: see
    segment_cumsum), the right child's are the segment total minus that;
-5. scored: every threshold of every segment gets its split cost in one
+4. scored: every threshold of every segment gets its split cost in one
    vectorised expression, and a segmented argmin picks each segment's best;
    a second segmented argmin picks each node's best segment.
 
 Ties go, as in scikit-learn, to the smaller threshold within a feature and to
 the feature drawn first within a node. A level with m (row, feature) pairs costs
-O(m log m) for the sort and O(m) for the rest, so a tree costs
+at most O(m log m) for the sort and O(m) for the rest, so a tree costs
 O(n_try · Σ_rows depth(row) · log) — the work of sorting each node per feature.
 """
 
@@ -40,31 +47,34 @@ import numpy as np
 
 LEAF = -1
 CHUNK = 1 << 22  # (row, feature) pairs × statistics per chunk: bounds the memory of one pass
+HISTOGRAM_BINS_PER_ROW = 1.0  # see LevelGrower._by_histogram
 
 
 class Presorted:
-    """Each feature's values in increasing order and each row's rank among them, computed
-    once (and shared by a forest's trees).
+    """Each feature's distinct values in increasing order and each row's rank among them,
+    computed once (and shared by a forest's trees).
 
-    values[f, r] is the r-th smallest x_f, and rank[f, i] the number of rows with an x_f
-    smaller than row i's, so that values[f, rank[f, i]] = x_f of row i and rows with equal
-    x_f have equal ranks. Ranks are int32 when they fit: half the memory traffic of int64
-    in the gathers of every level.
+    values[f, r] is the r-th smallest distinct value of x_f (r < n_distinct[f]; the rest of
+    the row is padding), and rank[f, i] the index of row i's x_f among them, so that
+    values[f, rank[f, i]] = x_f of row i and rows with equal x_f have equal ranks. Ranks
+    are stored in the smallest unsigned type that holds them (one byte for MNIST's 256 grey
+    levels): the gathers of every level move a quarter of the bytes of int32.
     """
 
     def __init__(self, X: np.ndarray):
         self.X = X
         columns = np.ascontiguousarray(X.T)
-        rank_type = np.int32 if X.shape[0] < 2**31 else np.intp
-        order = np.argsort(columns, axis=1)
-        self.values = np.take_along_axis(columns, order, axis=1)
-        position = np.broadcast_to(np.arange(X.shape[0], dtype=rank_type), order.shape)
-        new_value = np.ones(order.shape, bool)
-        new_value[:, 1:] = self.values[:, 1:] != self.values[:, :-1]
-        # the position of the first of each run of equal values, carried along the run
-        first_of_tie = np.maximum.accumulate(np.where(new_value, position, 0), axis=1)
-        self.rank = np.empty_like(first_of_tie)
-        np.put_along_axis(self.rank, order, first_of_tie, axis=1)
+        ordered = np.sort(columns, axis=1)
+        new_value = np.ones(columns.shape, bool)
+        new_value[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        self.n_distinct = new_value.sum(axis=1)
+        width = int(self.n_distinct.max())
+        self.values = np.full((X.shape[1], width), np.nan)
+        self.rank = np.empty(columns.shape, np.min_scalar_type(width - 1))
+        for f, (column, distinct) in enumerate(zip(columns, ordered)):
+            distinct = distinct[new_value[f]]
+            self.values[f, :len(distinct)] = distinct
+            self.rank[f] = np.searchsorted(distinct, column)
 
 
 class ClassStats:
@@ -281,10 +291,10 @@ class LevelGrower:
 
     def _chunks(self, size):
         """The pairs cut into chunks of about CHUNK (row, statistic) entries, and of at most
-        2^(62 - 2·bits) pairs so that a key (p·n + rank) << bits | row fits in int64: each
-        chunk's slice of the pairs and slice of their rows laid end to end."""
+        2^(62 - bits) / width pairs so that a sort key (p · width + rank) << bits | row fits
+        in int64: each chunk's slice of the pairs and slice of their rows laid end to end."""
         ends = np.cumsum(size)
-        max_pairs = 1 << max(0, 62 - 2 * self._row_bits())
+        max_pairs = max(1, (1 << (62 - self._row_bits())) // self.sorted.values.shape[1])
         cuts = np.union1d(np.flatnonzero(np.diff(ends * self.stats.width // CHUNK)) + 1,
                           np.arange(max_pairs, len(size), max_pairs))
         pair_edges = np.concatenate([[0], cuts, [len(size)]])
@@ -309,59 +319,107 @@ class LevelGrower:
         first_of_pair = np.cumsum(size) - size
         return np.minimum.reduceat(ranks, first_of_pair) < np.maximum.reduceat(ranks, first_of_pair)
 
+    def _by_histogram(self, size, pair_feature):
+        """Which (node, f) pairs find their runs with a histogram rather than a sort: those
+        whose feature has at most HISTOGRAM_BINS_PER_ROW distinct values per row of the node
+        (the histogram's cost grows with the feature's distinct values, the sort's with the
+        node's rows)."""
+        return self.sorted.n_distinct[pair_feature] <= HISTOGRAM_BINS_PER_ROW * size
+
     def _score(self, ranks, pair_rows, size, pair_feature):
         """(cost, threshold) of the best split of each (node, f) pair, from its rows and their
-        ranks laid end to end, a chunk of pairs at a time."""
-        results = [self._score_chunk(ranks[rows], pair_rows[rows], size[pairs],
-                                     pair_feature[pairs])
+        ranks laid end to end: the pairs that _by_histogram picks with a histogram, the
+        others with a sort (the same runs, so the same splits either way)."""
+        cost, threshold = np.empty(len(size)), np.empty(len(size))
+        histogram = self._by_histogram(size, pair_feature)
+        for find_runs, pairs in ((self._runs_by_histogram, histogram),
+                                 (self._runs_by_sort, ~histogram)):
+            if pairs.all():
+                return self._score_by(find_runs, ranks, pair_rows, size, pair_feature)
+            if pairs.any():
+                rows = np.repeat(pairs, size)
+                cost[pairs], threshold[pairs] = self._score_by(
+                    find_runs, ranks[rows], pair_rows[rows], size[pairs], pair_feature[pairs])
+        return cost, threshold
+
+    def _score_by(self, find_runs, ranks, pair_rows, size, pair_feature):
+        """(cost, threshold) of the best split of each pair, its runs found by `find_runs`,
+        a chunk of pairs at a time."""
+        results = [self._best_of_runs(*find_runs(ranks[rows], pair_rows[rows], size[pairs],
+                                                 pair_feature[pairs]),
+                                      size[pairs], pair_feature[pairs])
                    for pairs, rows in self._chunks(size)]
         return tuple(map(np.concatenate, zip(*results)))
 
-    def _score_chunk(self, ranks, pair_rows, size, pair_feature):
-        """(cost, threshold) of the best split of each (node, f) pair; cost = inf where
-        no threshold leaves min_samples_leaf rows on both sides."""
-        n, bits = self.sorted.rank.shape[1], self._row_bits()
-        first_of_pair = np.cumsum(size) - size
-        # one int64 per row, (p·n + rank) << bits | row: sorted, the rows of each pair in
-        # increasing x_f, and each row travels with its key (no gather to find it back)
-        key = np.repeat(np.arange(len(size), dtype=np.int64) * n, size)
+    def _runs_by_sort(self, ranks, pair_rows, size, pair_feature):
+        """The runs of equal x of each pair, found by sorting: one int64 per row,
+        (p · width + rank) << bits | row, sorted puts the rows of each pair in increasing x_f
+        and each row travels with its key (no gather to find it back). Returns what
+        _best_of_runs takes: the rows, the run of each, the key p · width + rank of each run
+        and its number of rows, each pair's first run, and the key of each pair's rank 0."""
+        width, bits = self.sorted.values.shape[1], self._row_bits()
+        pair_base = np.arange(len(size), dtype=np.int64) * width
+        key = np.repeat(pair_base, size)
         key += ranks
         key <<= bits
         key |= pair_rows
         key.sort()
         row = key & ((1 << bits) - 1)
-        key >>= bits  # p·n + rank: equal within a run of equal x_f, different across pairs
+        key >>= bits  # p · width + rank: equal within a run of equal x_f, different across pairs
         new_run = np.ones(len(key), bool)
         np.not_equal(key[1:], key[:-1], out=new_run[1:])
         run_start = np.flatnonzero(new_run)
         run = np.cumsum(new_run)
         run -= 1
-        first_run = run[first_of_pair]
-        runs = np.diff(np.append(first_run, len(run_start)))  # of each pair
-        left, total = segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run)
+        first_run = run[np.cumsum(size) - size]
+        run_rows = np.diff(np.append(run_start, len(key)))
+        return row, run, key[run_start], run_rows, first_run, pair_base
+
+    def _runs_by_histogram(self, ranks, pair_rows, size, pair_feature):
+        """The runs of equal x of each pair, found by counting: pair p has one bin per
+        distinct value of its feature, bin_start[p] + rank; np.bincount counts the rows of
+        every bin, and the non-empty bins are the runs, in increasing x_f within each pair
+        (no sort). Returns what _runs_by_sort does; the rows keep their order."""
+        bins = self.sorted.n_distinct[pair_feature]
+        bin_start = np.cumsum(bins) - bins
+        key = np.repeat(bin_start, size)
+        key += ranks
+        count = np.bincount(key, minlength=bin_start[-1] + bins[-1])
+        filled = count > 0
+        runs_before = np.cumsum(filled)  # non-empty bins before each bin
+        runs_before -= filled
+        run_key = np.flatnonzero(filled)
+        return (pair_rows, runs_before[key], run_key, count[run_key], runs_before[bin_start],
+                bin_start)
+
+    def _best_of_runs(self, row, run, run_key, run_rows, first_run, pair_base, size,
+                      pair_feature):
+        """(cost, threshold) of the best split of each (node, f) pair from its runs of equal x
+        (see _runs_by_sort); cost = inf where no threshold leaves min_samples_leaf rows on
+        both sides."""
+        runs = np.diff(np.append(first_run, len(run_key)))  # of each pair
+        left, total = segment_cumsum(self.stats.sums(row, run, len(run_key)), first_run)
         right = np.repeat(total, runs, axis=1)
         right -= left
         with np.errstate(divide="ignore", invalid="ignore"):
             cost = self.stats.split_cost(left, right)
-        cost[~self._allowed(run_start, first_run, runs, size, len(key))] = np.inf
+        cost[~self._allowed(run_rows, first_run, runs, size)] = np.inf
         best = segment_argmin(cost, first_run)
-        after = run_start[np.minimum(best + 1, len(run_start) - 1)]
-        index = np.arange(len(size))  # key p·n + rank is entry (pair_feature[p], rank) of values
+        after = np.minimum(best + 1, len(run_key) - 1)
+        # a run's key minus its pair's base is its rank: entry (feature, rank) of values
+        shift = pair_feature * self.sorted.values.shape[1] - pair_base
         x = self.sorted.values.ravel()
-        shift = (pair_feature - index) * n
-        return cost[best], midpoint(x[key[run_start[best]] + shift],
-                                    x[key[after] + shift])
+        return cost[best], midpoint(x[run_key[best] + shift], x[run_key[after] + shift])
 
-    def _allowed(self, run_start, first_run, runs, size, n_entries):
+    def _allowed(self, run_rows, first_run, runs, size):
         """Whether the split after each run leaves min_samples_leaf rows on both sides: never
         after a pair's last run. With min_samples_leaf = 1 that is all (every run holds a row,
         so both sides of any other split do); otherwise the rows left of each split are a
         running count over the pair's runs."""
-        allowed = np.ones(len(run_start), bool)
+        allowed = np.ones(len(run_rows), bool)
         allowed[first_run + runs - 1] = False
         if self.min_samples_leaf > 1:
-            run_rows = np.diff(np.append(run_start, n_entries))
-            n_left = segment_cumsum(run_rows, first_run)[0]
+            n_left = segment_cumsum(run_rows.copy(), first_run)[0]
             n_right = np.repeat(size, runs) - n_left
             allowed &= (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf)
         return allowed

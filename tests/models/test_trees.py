@@ -158,13 +158,15 @@ def test_segment_cumsum_restarts_at_each_segment():
     np.testing.assert_array_equal(totals, [[3, 3, 9], [2, 1, 2]])
 
 
-def test_presorted_rank_counts_smaller_values_so_ties_share_it():
+def test_presorted_rank_counts_smaller_distinct_values_so_ties_share_it():
     X = np.array([[0.5, 2.0], [0.0, 2.0], [0.5, 1.0], [-1.0, 2.0], [0.5, 3.0]])
     presorted = Presorted(X)
-    np.testing.assert_array_equal(presorted.rank, [[2, 1, 2, 0, 2], [1, 1, 0, 1, 4]])
+    np.testing.assert_array_equal(presorted.rank, [[2, 1, 2, 0, 2], [1, 1, 0, 1, 2]])
+    np.testing.assert_array_equal(presorted.n_distinct, [3, 3])
+    assert presorted.rank.dtype == np.uint8  # the smallest type that holds the ranks
     for f in range(X.shape[1]):
         column = X[:, f]
-        smaller = (column[None, :] < column[:, None]).sum(axis=1)
+        smaller = [len(np.unique(column[column < x])) for x in column]
         np.testing.assert_array_equal(presorted.rank[f], smaller)
         np.testing.assert_array_equal(presorted.values[f, presorted.rank[f]], column)
 
