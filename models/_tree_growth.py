@@ -229,52 +229,15 @@ class LevelGrower:
         `constant` (node, f) says which features are known to be constant in each node (they
         were in its parent): those are not looked at again, and the ones found constant
         here are marked."""
-        n_nodes, n_features = len(sizes), self.sorted.X.shape[1]
-        feature, threshold = np.full(n_nodes, LEAF), np.full(n_nodes, np.nan)
+        feature, threshold = np.full(len(sizes), LEAF), np.full(len(sizes), np.nan)
         open_nodes = np.flatnonzero(splittable)
         if not len(open_nodes):
             return feature, threshold
-        starts = np.cumsum(sizes) - sizes
-        draws = self.rng.permuted(np.tile(np.arange(n_features), (len(open_nodes), 1)), axis=1)
-        found = np.zeros(len(open_nodes), np.intp)  # non-constant features examined
-        drawn = np.zeros(len(open_nodes), np.intp)  # features drawn
-        found_pairs, rounds = [], 0
-        while True:  # constant features do not count: draw the shortfall again, then 2, 4... ×
-            rounds += 1
-            want = np.minimum((self.n_try - found) << (rounds - 1), n_features - drawn)
-            if not want.any():
-                break
-            first = np.repeat(np.cumsum(want) - want, want)
-            pair_node = np.repeat(np.arange(len(open_nodes)), want)
-            pair_draw = drawn[pair_node] + np.arange(len(first)) - first
-            pair_feature = draws[pair_node, pair_draw]
-            node = open_nodes[pair_node]
-            check = ~constant[node, pair_feature]  # a feature constant in the parent is here too
-            size = sizes[node[check]]
-            varies = check.copy()
-            if check.any():
-                ranks, pair_rows = self._ranks(rows, starts[node[check]], size,
-                                               pair_feature[check])
-                varies[check] = self._varies(ranks, size)
-            constant[node, pair_feature] = ~varies
-            running = np.cumsum(varies)
-            found_here = running - (running - varies)[first]  # varying features so far, per node
-            use = varies & (found[pair_node] + found_here <= self.n_try)
-            found += np.bincount(pair_node[use], minlength=len(open_nodes))
-            drawn += want
-            if not use.any():
-                continue
-            used = use[check]
-            if not used.all():
-                keep = np.repeat(used, size)
-                ranks, pair_rows, size = ranks[keep], pair_rows[keep], size[used]
-            cost, thresh = self._score(ranks, pair_rows, size, pair_feature[use])
-            found_pairs.append((pair_node[use], pair_draw[use], pair_feature[use], cost, thresh))
-        if not found_pairs:  # every feature is constant in every open node
-            return feature, threshold
-        pair_node, pair_draw, pair_feature, cost, thresh = map(np.concatenate, zip(*found_pairs))
+        pair_node, pair_draw, pair_feature, size, ranks, pair_rows, examine = self._draw_pairs(
+            rows, sizes, open_nodes, constant)
+        cost, thresh = self._score(ranks, pair_rows, size, pair_feature, examine)
         valid = np.isfinite(cost)
-        if not valid.any():
+        if not valid.any():  # every feature is constant in every open node, or no split allowed
             return feature, threshold
         order = np.lexsort((pair_draw[valid], pair_node[valid]))  # by node, then draw order
         pair_node, pair_feature, cost, thresh = (a[valid][order]
@@ -284,6 +247,45 @@ class LevelGrower:
         winners = open_nodes[pair_node[best]]
         feature[winners], threshold[winners] = pair_feature[best], thresh[best]
         return feature, threshold
+
+    def _draw_pairs(self, rows, sizes, open_nodes, constant):
+        """Each open node's features in a random order; the first n_try that vary in the node
+        are the ones it examines. Returns the (node, f) pairs looked at: their node (index
+        into open_nodes), draw position, feature, row count, rows and the rows' ranks (laid
+        end to end), and whether each is examined."""
+        n_features = self.sorted.X.shape[1]
+        starts = np.cumsum(sizes) - sizes
+        draws = self.rng.permuted(np.tile(np.arange(n_features), (len(open_nodes), 1)), axis=1)
+        # a feature constant in the parent is constant here: never looked at, so each node's
+        # candidates are the other features, in its draw order, laid end to end
+        unknown = ~constant[open_nodes[:, None], draws]
+        candidates = draws[unknown]
+        n_candidates = unknown.sum(axis=1)
+        candidate_start = np.cumsum(n_candidates) - n_candidates
+        found = np.zeros(len(open_nodes), np.intp)  # varying features found
+        drawn = np.zeros(len(open_nodes), np.intp)  # candidates drawn
+        looked_at, rounds = [], 0
+        while True:  # constant features do not count: draw the shortfall again, then 2, 4... ×
+            rounds += 1
+            want = np.minimum((self.n_try - found) << (rounds - 1), n_candidates - drawn)
+            if not want.any():
+                break
+            first = np.repeat(np.cumsum(want) - want, want)
+            pair_node = np.repeat(np.arange(len(open_nodes)), want)
+            pair_draw = drawn[pair_node] + np.arange(len(first)) - first
+            pair_feature = candidates[candidate_start[pair_node] + pair_draw]
+            node = open_nodes[pair_node]
+            size = sizes[node]
+            ranks, pair_rows = self._ranks(rows, starts[node], size, pair_feature)
+            varies = self._varies(ranks, size)
+            constant[node, pair_feature] = ~varies
+            running = np.cumsum(varies)
+            found_here = running - (running - varies)[first]  # varying features so far, per node
+            examine = varies & (found[pair_node] + found_here <= self.n_try)
+            found += np.bincount(pair_node[examine], minlength=len(open_nodes))
+            drawn += want
+            looked_at.append((pair_node, pair_draw, pair_feature, size, ranks, pair_rows, examine))
+        return tuple(map(np.concatenate, zip(*looked_at)))
 
     def _row_bits(self):
         """Bits that hold a row index."""
@@ -295,9 +297,9 @@ class LevelGrower:
         in int64: each chunk's slice of the pairs and slice of their rows laid end to end."""
         ends = np.cumsum(size)
         max_pairs = max(1, (1 << (62 - self._row_bits())) // self.sorted.values.shape[1])
-        cuts = np.union1d(np.flatnonzero(np.diff(ends * self.stats.width // CHUNK)) + 1,
-                          np.arange(max_pairs, len(size), max_pairs))
-        pair_edges = np.concatenate([[0], cuts, [len(size)]])
+        new_chunk = np.diff(ends * self.stats.width // CHUNK) > 0
+        new_chunk |= np.diff(np.arange(len(size)) // max_pairs) > 0
+        pair_edges = np.concatenate([[0], np.flatnonzero(new_chunk) + 1, [len(size)]])
         row_edges = np.append(0, ends)[pair_edges]
         return [(slice(*pair_edges[i:i + 2]), slice(*row_edges[i:i + 2]))
                 for i in range(len(pair_edges) - 1)]
@@ -326,16 +328,15 @@ class LevelGrower:
         node's rows)."""
         return self.sorted.n_distinct[pair_feature] <= HISTOGRAM_BINS_PER_ROW * size
 
-    def _score(self, ranks, pair_rows, size, pair_feature):
-        """(cost, threshold) of the best split of each (node, f) pair, from its rows and their
-        ranks laid end to end: the pairs that _by_histogram picks with a histogram, the
-        others with a sort (the same runs, so the same splits either way)."""
-        cost, threshold = np.empty(len(size)), np.empty(len(size))
+    def _score(self, ranks, pair_rows, size, pair_feature, examine):
+        """(cost, threshold) of the best split of each (node, f) pair to `examine` (cost = inf
+        for the others), from its rows and their ranks laid end to end: the pairs that
+        _by_histogram picks with a histogram, the others with a sort (the same runs, so the
+        same splits either way)."""
+        cost, threshold = np.full(len(size), np.inf), np.full(len(size), np.nan)
         histogram = self._by_histogram(size, pair_feature)
-        for find_runs, pairs in ((self._runs_by_histogram, histogram),
-                                 (self._runs_by_sort, ~histogram)):
-            if pairs.all():
-                return self._score_by(find_runs, ranks, pair_rows, size, pair_feature)
+        for find_runs, pairs in ((self._runs_by_histogram, examine & histogram),
+                                 (self._runs_by_sort, examine & ~histogram)):
             if pairs.any():
                 rows = np.repeat(pairs, size)
                 cost[pairs], threshold[pairs] = self._score_by(
