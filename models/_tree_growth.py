@@ -355,9 +355,10 @@ class LevelGrower:
     def _runs_by_sort(self, ranks, pair_rows, size, pair_feature):
         """The runs of equal x of each pair, found by sorting: one int64 per row,
         (p · width + rank) << bits | row, sorted puts the rows of each pair in increasing x_f
-        and each row travels with its key (no gather to find it back). Returns what
-        _best_of_runs takes: the rows, the run of each, the key p · width + rank of each run
-        and its number of rows, each pair's first run, and the key of each pair's rank 0."""
+        and each row travels with its key (no gather to find it back); a run starts where
+        p · width + rank changes. Returns what _best_of_runs takes: the statistics of each
+        run (statistic, run), its key p · width + rank and its number of rows, each pair's
+        first run, and the key of each pair's rank 0."""
         width, bits = self.sorted.values.shape[1], self._row_bits()
         pair_base = np.arange(len(size), dtype=np.int64) * width
         key = np.repeat(pair_base, size)
@@ -374,32 +375,32 @@ class LevelGrower:
         run -= 1
         first_run = run[np.cumsum(size) - size]
         run_rows = np.diff(np.append(run_start, len(key)))
-        return row, run, key[run_start], run_rows, first_run, pair_base
+        return (self.stats.sums(row, run, len(run_start)), key[run_start], run_rows, first_run,
+                pair_base)
 
     def _runs_by_histogram(self, ranks, pair_rows, size, pair_feature):
         """The runs of equal x of each pair, found by counting: pair p has one bin per
-        distinct value of its feature, bin_start[p] + rank; np.bincount counts the rows of
-        every bin, and the non-empty bins are the runs, in increasing x_f within each pair
-        (no sort). Returns what _runs_by_sort does; the rows keep their order."""
+        distinct value of its feature, bin_start[p] + rank, and one np.bincount sums the
+        statistics of every bin; the bins that hold rows (weight > 0) are the runs, in
+        increasing x_f within each pair (no sort). Returns what _runs_by_sort does (the row
+        counts only when min_samples_leaf > 1 needs them)."""
         bins = self.sorted.n_distinct[pair_feature]
         bin_start = np.cumsum(bins) - bins
         key = np.repeat(bin_start, size)
         key += ranks
-        count = np.bincount(key, minlength=bin_start[-1] + bins[-1])
-        filled = count > 0
-        runs_before = np.cumsum(filled)  # non-empty bins before each bin
-        runs_before -= filled
-        run_key = np.flatnonzero(filled)
-        return (pair_rows, runs_before[key], run_key, count[run_key], runs_before[bin_start],
-                bin_start)
+        n_bins = bin_start[-1] + bins[-1]
+        stats = self.stats.sums(pair_rows, key, n_bins)
+        run_key = np.flatnonzero(self.stats.total(stats.T) > 0)
+        run_rows = (np.bincount(key, minlength=n_bins)[run_key] if self.min_samples_leaf > 1
+                    else None)
+        return stats[:, run_key], run_key, run_rows, np.searchsorted(run_key, bin_start), bin_start
 
-    def _best_of_runs(self, row, run, run_key, run_rows, first_run, pair_base, size,
-                      pair_feature):
+    def _best_of_runs(self, stats, run_key, run_rows, first_run, pair_base, size, pair_feature):
         """(cost, threshold) of the best split of each (node, f) pair from its runs of equal x
         (see _runs_by_sort); cost = inf where no threshold leaves min_samples_leaf rows on
         both sides."""
         runs = np.diff(np.append(first_run, len(run_key)))  # of each pair
-        left, total = segment_cumsum(self.stats.sums(row, run, len(run_key)), first_run)
+        left, total = segment_cumsum(stats, first_run)
         right = np.repeat(total, runs, axis=1)
         right -= left
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -415,9 +416,9 @@ class LevelGrower:
     def _allowed(self, run_rows, first_run, runs, size):
         """Whether the split after each run leaves min_samples_leaf rows on both sides: never
         after a pair's last run. With min_samples_leaf = 1 that is all (every run holds a row,
-        so both sides of any other split do); otherwise the rows left of each split are a
-        running count over the pair's runs."""
-        allowed = np.ones(len(run_rows), bool)
+        so both sides of any other split do, and `run_rows` may be None); otherwise the rows
+        left of each split are a running count over the pair's runs."""
+        allowed = np.ones(runs.sum(), bool)
         allowed[first_run + runs - 1] = False
         if self.min_samples_leaf > 1:
             n_left = segment_cumsum(run_rows.copy(), first_run)[0]
