@@ -143,10 +143,9 @@ class ValueStats:
         return -(left[1] ** 2 / left[0] + right[1] ** 2 / right[0])
 
 
-def segment_argmin(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def segment_argmin(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The index of the first smallest value in each segment values[starts[i]:starts[i+1]]
-    (segments are non-empty and cover `values`)."""
-    lengths = np.diff(np.append(starts, len(values)))
+    (segments are non-empty, cover `values`, and are `lengths` long)."""
     smallest = np.repeat(np.minimum.reduceat(values, starts), lengths)
     index = np.where(values == smallest, np.arange(len(values)), len(values))
     return np.minimum.reduceat(index, starts)
@@ -243,7 +242,7 @@ class LevelGrower:
         pair_node, pair_feature, cost, thresh = (a[valid][order]
                                                  for a in (pair_node, pair_feature, cost, thresh))
         first = np.flatnonzero(np.diff(pair_node, prepend=-1))
-        best = segment_argmin(cost, first)
+        best = segment_argmin(cost, first, np.diff(np.append(first, len(cost))))
         winners = open_nodes[pair_node[best]]
         feature[winners], threshold[winners] = pair_feature[best], thresh[best]
         return feature, threshold
@@ -297,6 +296,8 @@ class LevelGrower:
         in int64: each chunk's slice of the pairs and slice of their rows laid end to end."""
         ends = np.cumsum(size)
         max_pairs = max(1, (1 << (62 - self._row_bits())) // self.sorted.values.shape[1])
+        if ends[-1] * self.stats.width <= CHUNK and len(size) <= max_pairs:
+            return [(slice(None), slice(None))]
         new_chunk = np.diff(ends * self.stats.width // CHUNK) > 0
         new_chunk |= np.diff(np.arange(len(size)) // max_pairs) > 0
         pair_edges = np.concatenate([[0], np.flatnonzero(new_chunk) + 1, [len(size)]])
@@ -406,7 +407,7 @@ class LevelGrower:
         with np.errstate(divide="ignore", invalid="ignore"):
             cost = self.stats.split_cost(left, right)
         cost[~self._allowed(run_rows, first_run, runs, size)] = np.inf
-        best = segment_argmin(cost, first_run)
+        best = segment_argmin(cost, first_run, runs)
         after = np.minimum(best + 1, len(run_key) - 1)
         # a run's key minus its pair's base is its rank: entry (feature, rank) of values
         shift = pair_feature * self.sorted.values.shape[1] - pair_base
