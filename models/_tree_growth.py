@@ -87,9 +87,10 @@ class ClassStats:
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(n_classes, n_groups): Σ weight of each class over the rows of each group."""
-        key = self.codes[rows] * n_groups
+        key = np.take(self.codes, rows) * n_groups  # np.take: a faster gather than [rows]
         key += group
-        counts = np.bincount(key, weights=self.weight[rows], minlength=n_groups * self.n_classes)
+        counts = np.bincount(key, weights=np.take(self.weight, rows),
+                             minlength=n_groups * self.n_classes)
         return counts.reshape(self.n_classes, n_groups)
 
     def total(self, stats: np.ndarray) -> np.ndarray:
@@ -122,7 +123,7 @@ class ValueStats:
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(3, n_groups): Σw, Σwy, Σwy² over the rows of each group."""
-        return np.stack([np.bincount(group, weights=v[rows], minlength=n_groups)
+        return np.stack([np.bincount(group, weights=np.take(v, rows), minlength=n_groups)
                          for v in self.per_row])
 
     def total(self, stats: np.ndarray) -> np.ndarray:
@@ -311,10 +312,10 @@ class LevelGrower:
         n = self.sorted.rank.shape[1]
         position = np.repeat(row_start - (np.cumsum(size) - size), size)  # p's i-th: start_p + i
         position += np.arange(len(position))
-        pair_rows = rows[position]
+        pair_rows = np.take(rows, position)
         flat = np.repeat(pair_feature * n, size)  # entry (f, row) of the (features, n) rank array
         flat += pair_rows
-        return self.sorted.rank.ravel()[flat], pair_rows
+        return np.take(self.sorted.rank, flat), pair_rows  # flat: np.take reads it flat
 
     def _varies(self, ranks, size):
         """Whether x_f takes more than one value in the node, for each (node, f) pair: whether
@@ -372,10 +373,9 @@ class LevelGrower:
         new_run = np.ones(len(key), bool)
         np.not_equal(key[1:], key[:-1], out=new_run[1:])
         run_start = np.flatnonzero(new_run)
-        run = np.cumsum(new_run)
-        run -= 1
-        first_run = run[np.cumsum(size) - size]
         run_rows = np.diff(np.append(run_start, len(key)))
+        run = np.repeat(np.arange(len(run_start)), run_rows)
+        first_run = run[np.cumsum(size) - size]
         return (self.stats.sums(row, run, len(run_start)), key[run_start], run_rows, first_run,
                 pair_base)
 
