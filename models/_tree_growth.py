@@ -46,7 +46,8 @@ from collections.abc import Callable
 import numpy as np
 
 LEAF = -1
-CHUNK = 1 << 22  # (row, feature) pairs × statistics per chunk: bounds the memory of one pass
+CHUNK = 1 << 20  # (row, feature) pairs × statistics per chunk: bounds the memory of one pass
+# (1 << 20 grew the MNIST tree ~10% faster than 1 << 22: a chunk's arrays stay nearer the cache)
 HISTOGRAM_BINS_PER_ROW = 1.0  # see LevelGrower._by_histogram
 
 
