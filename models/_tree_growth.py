@@ -14,28 +14,33 @@ the first `n_try` that are not constant in it; every (node, feature) pair is a
 The segments of the features examined are then laid end to end and
 
 1. cut into *runs* of equal x, in increasing x within each segment (a threshold can
-   only fall between two runs), in one of two ways that find the same runs:
-   - by a sort: the int64 key `(segment · width + rank_f(row)) << bits | row` orders
-     the rows by segment, then by x_f, and carries each row along; a run starts
-     where `segment · width + rank_f(row)` changes. This costs O(rows · log rows);
-   - by a histogram: segment s gets one bin per distinct value of its feature,
-     from bin_start[s]; np.bincount of `bin_start[s] + rank_f(row)` counts the rows
-     of every bin, and the non-empty bins are the runs, already in order. This
-     costs O(rows + bins), no sort: it is used where the feature has at most
-     HISTOGRAM_BINS_PER_ROW distinct values per row of the node (MNIST's pixels
+   only fall between two runs), and summed per run (class counts, or Σw, Σwy, Σwy²),
+   in one of two ways that find the same runs and the same sums:
+   - by a histogram: segment s gets one bin per distinct value of its feature, from
+     bin_start[s]; one np.bincount keyed by `bin_start[s] + rank_f(row)` sums the
+     statistics of every bin, and the bins that hold rows are the runs, already in
+     order. This costs O(rows + bins), no sort: it is used where the feature has at
+     most HISTOGRAM_BINS_PER_ROW distinct values per row of the node (MNIST's pixels
      have at most 256 values, a large node thousands of rows);
-2. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount, laid
-   out (statistic, run) so that the next steps run along contiguous memory;
-3. accumulated: the statistics of the left child after run r are a running sum
+   - by a sort, for the other segments: the int64 key
+     `(segment · width + rank_f(row)) << bits | row` (width: the most distinct values
+     of any feature) orders the rows by segment, then by x_f, and carries each row
+     along; a run starts where `segment · width + rank_f(row)` changes, and one
+     np.bincount keyed by run sums the statistics. This costs O(rows · log rows).
+   The choice is made in one place (LevelGrower._by_histogram) and both ways end in
+   LevelGrower._best_of_runs. The sums are laid out (statistic, run) so that the next
+   steps run along contiguous memory;
+2. accumulated: the statistics of the left child after run r are a running sum
    over the runs of its segment (one np.cumsum for all segments: see
    segment_cumsum), the right child's are the segment total minus that;
-4. scored: every threshold of every segment gets its split cost in one
+3. scored: every threshold of every segment gets its split cost in one
    vectorised expression, and a segmented argmin picks each segment's best;
    a second segmented argmin picks each node's best segment.
 
 Ties go, as in scikit-learn, to the smaller threshold within a feature and to
 the feature drawn first within a node. A level with m (row, feature) pairs costs
-at most O(m log m) for the sort and O(m) for the rest, so a tree costs
+at most O(m log m) for the sort and O(m) for the rest (O(m + bins) for a level
+done by histograms), so a tree costs
 O(n_try · Σ_rows depth(row) · log) — the work of sorting each node per feature.
 """
 
