@@ -5,30 +5,42 @@ At one level, each open node draws its features in a random order and examines
 the first `n_try` that are not constant in it; every (node, feature) pair is a
 *segment*. For each segment
 
-0. the ranks rank_f(row) of the node's rows are gathered once (rank = the number
-   of rows with a smaller x_f, so equal values share a rank; from one argsort per
-   feature, done once). A feature known to be constant in the node's parent is
+0. the ranks rank_f(row) of the node's rows are gathered once (rank = the index of
+   x_f among the distinct values of x_f, so equal values share a rank; from one sort
+   per feature, done once). A feature known to be constant in the node's parent is
    constant in the node and is skipped without a look; for the others, the
    segment's largest rank exceeds its smallest exactly when x_f varies.
 
 The segments of the features examined are then laid end to end and
 
-1. sorted at once: the int64 key `(segment · n + rank_f(row)) << bits | row`
-   orders the rows by segment, then by x_f, and carries each row along;
-2. cut into *runs* of equal x: where `segment · n + rank_f(row)` changes (a
-   threshold can only fall between two runs);
-3. summed per run (class counts, or Σw, Σwy, Σwy²) with one np.bincount, laid
-   out (statistic, run) so that the next steps run along contiguous memory;
-4. accumulated: the statistics of the left child after run r are a running sum
+1. cut into *runs* of equal x, in increasing x within each segment (a threshold can
+   only fall between two runs), and summed per run (class counts, or Σw, Σwy, Σwy²),
+   in one of two ways that find the same runs and the same sums:
+   - by a histogram: segment s gets one bin per distinct value of its feature, from
+     bin_start[s]; one np.bincount keyed by `bin_start[s] + rank_f(row)` sums the
+     statistics of every bin, and the bins that hold rows are the runs, already in
+     order. This costs O(rows + bins), no sort: it is used where the feature has at
+     most HISTOGRAM_BINS_PER_ROW distinct values per row of the node (MNIST's pixels
+     have at most 256 values, a large node thousands of rows);
+   - by a sort, for the other segments: the int64 key
+     `(segment · width + rank_f(row)) << bits | row` (width: the most distinct values
+     of any feature) orders the rows by segment, then by x_f, and carries each row
+     along; a run starts where `segment · width + rank_f(row)` changes, and one
+     np.bincount keyed by run sums the statistics. This costs O(rows · log rows).
+   The choice is made in one place (LevelGrower._by_histogram) and both ways end in
+   LevelGrower._best_of_runs. The sums are laid out (statistic, run) so that the next
+   steps run along contiguous memory;
+2. accumulated: the statistics of the left child after run r are a running sum
    over the runs of its segment (one np.cumsum for all segments: see
    segment_cumsum), the right child's are the segment total minus that;
-5. scored: every threshold of every segment gets its split cost in one
+3. scored: every threshold of every segment gets its split cost in one
    vectorised expression, and a segmented argmin picks each segment's best;
    a second segmented argmin picks each node's best segment.
 
 Ties go, as in scikit-learn, to the smaller threshold within a feature and to
 the feature drawn first within a node. A level with m (row, feature) pairs costs
-O(m log m) for the sort and O(m) for the rest, so a tree costs
+at most O(m log m) for the sort and O(m) for the rest (O(m + bins) for a level
+done by histograms), so a tree costs
 O(n_try · Σ_rows depth(row) · log) — the work of sorting each node per feature.
 """
 
@@ -39,32 +51,36 @@ from collections.abc import Callable
 import numpy as np
 
 LEAF = -1
-CHUNK = 1 << 22  # (row, feature) pairs × statistics per chunk: bounds the memory of one pass
+CHUNK = 1 << 20  # (row, feature) pairs × statistics per chunk: bounds the memory of one pass
+# (1 << 20 grew the MNIST tree ~10% faster than 1 << 22: a chunk's arrays stay nearer the cache)
+HISTOGRAM_BINS_PER_ROW = 1.0  # see LevelGrower._by_histogram
 
 
 class Presorted:
-    """Each feature's values in increasing order and each row's rank among them, computed
-    once (and shared by a forest's trees).
+    """Each feature's distinct values in increasing order and each row's rank among them,
+    computed once (and shared by a forest's trees).
 
-    values[f, r] is the r-th smallest x_f, and rank[f, i] the number of rows with an x_f
-    smaller than row i's, so that values[f, rank[f, i]] = x_f of row i and rows with equal
-    x_f have equal ranks. Ranks are int32 when they fit: half the memory traffic of int64
-    in the gathers of every level.
+    values[f, r] is the r-th smallest distinct value of x_f (r < n_distinct[f]; the rest of
+    the row is padding), and rank[f, i] the index of row i's x_f among them, so that
+    values[f, rank[f, i]] = x_f of row i and rows with equal x_f have equal ranks. Ranks
+    are stored in the smallest unsigned type that holds them (one byte for MNIST's 256 grey
+    levels): the gathers of every level move a quarter of the bytes of int32.
     """
 
     def __init__(self, X: np.ndarray):
         self.X = X
         columns = np.ascontiguousarray(X.T)
-        rank_type = np.int32 if X.shape[0] < 2**31 else np.intp
-        order = np.argsort(columns, axis=1)
-        self.values = np.take_along_axis(columns, order, axis=1)
-        position = np.broadcast_to(np.arange(X.shape[0], dtype=rank_type), order.shape)
-        new_value = np.ones(order.shape, bool)
-        new_value[:, 1:] = self.values[:, 1:] != self.values[:, :-1]
-        # the position of the first of each run of equal values, carried along the run
-        first_of_tie = np.maximum.accumulate(np.where(new_value, position, 0), axis=1)
-        self.rank = np.empty_like(first_of_tie)
-        np.put_along_axis(self.rank, order, first_of_tie, axis=1)
+        ordered = np.sort(columns, axis=1)
+        new_value = np.ones(columns.shape, bool)
+        new_value[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        self.n_distinct = new_value.sum(axis=1)
+        width = int(self.n_distinct.max())
+        self.values = np.full((X.shape[1], width), np.nan)
+        self.rank = np.empty(columns.shape, np.min_scalar_type(width - 1))
+        for f, (column, distinct) in enumerate(zip(columns, ordered)):
+            distinct = distinct[new_value[f]]
+            self.values[f, :len(distinct)] = distinct
+            self.rank[f] = np.searchsorted(distinct, column)
 
 
 class ClassStats:
@@ -77,9 +93,10 @@ class ClassStats:
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(n_classes, n_groups): Σ weight of each class over the rows of each group."""
-        key = self.codes[rows] * n_groups
+        key = np.take(self.codes, rows) * n_groups  # np.take: a faster gather than [rows]
         key += group
-        counts = np.bincount(key, weights=self.weight[rows], minlength=n_groups * self.n_classes)
+        counts = np.bincount(key, weights=np.take(self.weight, rows),
+                             minlength=n_groups * self.n_classes)
         return counts.reshape(self.n_classes, n_groups)
 
     def total(self, stats: np.ndarray) -> np.ndarray:
@@ -112,7 +129,7 @@ class ValueStats:
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(3, n_groups): Σw, Σwy, Σwy² over the rows of each group."""
-        return np.stack([np.bincount(group, weights=v[rows], minlength=n_groups)
+        return np.stack([np.bincount(group, weights=np.take(v, rows), minlength=n_groups)
                          for v in self.per_row])
 
     def total(self, stats: np.ndarray) -> np.ndarray:
@@ -133,10 +150,9 @@ class ValueStats:
         return -(left[1] ** 2 / left[0] + right[1] ** 2 / right[0])
 
 
-def segment_argmin(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def segment_argmin(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The index of the first smallest value in each segment values[starts[i]:starts[i+1]]
-    (segments are non-empty and cover `values`)."""
-    lengths = np.diff(np.append(starts, len(values)))
+    (segments are non-empty, cover `values`, and are `lengths` long)."""
     smallest = np.repeat(np.minimum.reduceat(values, starts), lengths)
     index = np.where(values == smallest, np.arange(len(values)), len(values))
     return np.minimum.reduceat(index, starts)
@@ -219,61 +235,63 @@ class LevelGrower:
         `constant` (node, f) says which features are known to be constant in each node (they
         were in its parent): those are not looked at again, and the ones found constant
         here are marked."""
-        n_nodes, n_features = len(sizes), self.sorted.X.shape[1]
-        feature, threshold = np.full(n_nodes, LEAF), np.full(n_nodes, np.nan)
+        feature, threshold = np.full(len(sizes), LEAF), np.full(len(sizes), np.nan)
         open_nodes = np.flatnonzero(splittable)
         if not len(open_nodes):
             return feature, threshold
-        starts = np.cumsum(sizes) - sizes
-        draws = self.rng.permuted(np.tile(np.arange(n_features), (len(open_nodes), 1)), axis=1)
-        found = np.zeros(len(open_nodes), np.intp)  # non-constant features examined
-        drawn = np.zeros(len(open_nodes), np.intp)  # features drawn
-        found_pairs, rounds = [], 0
-        while True:  # constant features do not count: draw the shortfall again, then 2, 4... ×
-            rounds += 1
-            want = np.minimum((self.n_try - found) << (rounds - 1), n_features - drawn)
-            if not want.any():
-                break
-            first = np.repeat(np.cumsum(want) - want, want)
-            pair_node = np.repeat(np.arange(len(open_nodes)), want)
-            pair_draw = drawn[pair_node] + np.arange(len(first)) - first
-            pair_feature = draws[pair_node, pair_draw]
-            node = open_nodes[pair_node]
-            check = ~constant[node, pair_feature]  # a feature constant in the parent is here too
-            size = sizes[node[check]]
-            varies = check.copy()
-            if check.any():
-                ranks, pair_rows = self._ranks(rows, starts[node[check]], size,
-                                               pair_feature[check])
-                varies[check] = self._varies(ranks, size)
-            constant[node, pair_feature] = ~varies
-            running = np.cumsum(varies)
-            found_here = running - (running - varies)[first]  # varying features so far, per node
-            use = varies & (found[pair_node] + found_here <= self.n_try)
-            found += np.bincount(pair_node[use], minlength=len(open_nodes))
-            drawn += want
-            if not use.any():
-                continue
-            used = use[check]
-            if not used.all():
-                keep = np.repeat(used, size)
-                ranks, pair_rows, size = ranks[keep], pair_rows[keep], size[used]
-            cost, thresh = self._score(ranks, pair_rows, size, pair_feature[use])
-            found_pairs.append((pair_node[use], pair_draw[use], pair_feature[use], cost, thresh))
-        if not found_pairs:  # every feature is constant in every open node
-            return feature, threshold
-        pair_node, pair_draw, pair_feature, cost, thresh = map(np.concatenate, zip(*found_pairs))
+        pair_node, pair_draw, pair_feature, size, ranks, pair_rows, examine = self._draw_pairs(
+            rows, sizes, open_nodes, constant)
+        cost, thresh = self._score(ranks, pair_rows, size, pair_feature, examine)
         valid = np.isfinite(cost)
-        if not valid.any():
+        if not valid.any():  # every feature is constant in every open node, or no split allowed
             return feature, threshold
         order = np.lexsort((pair_draw[valid], pair_node[valid]))  # by node, then draw order
         pair_node, pair_feature, cost, thresh = (a[valid][order]
                                                  for a in (pair_node, pair_feature, cost, thresh))
         first = np.flatnonzero(np.diff(pair_node, prepend=-1))
-        best = segment_argmin(cost, first)
+        best = segment_argmin(cost, first, np.diff(np.append(first, len(cost))))
         winners = open_nodes[pair_node[best]]
         feature[winners], threshold[winners] = pair_feature[best], thresh[best]
         return feature, threshold
+
+    def _draw_pairs(self, rows, sizes, open_nodes, constant):
+        """Each open node's features in a random order; the first n_try that vary in the node
+        are the ones it examines. Returns the (node, f) pairs looked at: their node (index
+        into open_nodes), draw position, feature, row count, rows and the rows' ranks (laid
+        end to end), and whether each is examined."""
+        n_features = self.sorted.X.shape[1]
+        starts = np.cumsum(sizes) - sizes
+        draws = self.rng.permuted(np.tile(np.arange(n_features), (len(open_nodes), 1)), axis=1)
+        # a feature constant in the parent is constant here: never looked at, so each node's
+        # candidates are the other features, in its draw order, laid end to end
+        unknown = ~constant[open_nodes[:, None], draws]
+        candidates = draws[unknown]
+        n_candidates = unknown.sum(axis=1)
+        candidate_start = np.cumsum(n_candidates) - n_candidates
+        found = np.zeros(len(open_nodes), np.intp)  # varying features found
+        drawn = np.zeros(len(open_nodes), np.intp)  # candidates drawn
+        looked_at, rounds = [], 0
+        while True:  # constant features do not count: draw the shortfall again, then 2, 4... ×
+            rounds += 1
+            want = np.minimum((self.n_try - found) << (rounds - 1), n_candidates - drawn)
+            if not want.any():
+                break
+            first = np.repeat(np.cumsum(want) - want, want)
+            pair_node = np.repeat(np.arange(len(open_nodes)), want)
+            pair_draw = drawn[pair_node] + np.arange(len(first)) - first
+            pair_feature = candidates[candidate_start[pair_node] + pair_draw]
+            node = open_nodes[pair_node]
+            size = sizes[node]
+            ranks, pair_rows = self._ranks(rows, starts[node], size, pair_feature)
+            varies = self._varies(ranks, size)
+            constant[node, pair_feature] = ~varies
+            running = np.cumsum(varies)
+            found_here = running - (running - varies)[first]  # varying features so far, per node
+            examine = varies & (found[pair_node] + found_here <= self.n_try)
+            found += np.bincount(pair_node[examine], minlength=len(open_nodes))
+            drawn += want
+            looked_at.append((pair_node, pair_draw, pair_feature, size, ranks, pair_rows, examine))
+        return tuple(map(np.concatenate, zip(*looked_at)))
 
     def _row_bits(self):
         """Bits that hold a row index."""
@@ -281,13 +299,15 @@ class LevelGrower:
 
     def _chunks(self, size):
         """The pairs cut into chunks of about CHUNK (row, statistic) entries, and of at most
-        2^(62 - 2·bits) pairs so that a key (p·n + rank) << bits | row fits in int64: each
-        chunk's slice of the pairs and slice of their rows laid end to end."""
+        2^(62 - bits) / width pairs so that a sort key (p · width + rank) << bits | row fits
+        in int64: each chunk's slice of the pairs and slice of their rows laid end to end."""
         ends = np.cumsum(size)
-        max_pairs = 1 << max(0, 62 - 2 * self._row_bits())
-        cuts = np.union1d(np.flatnonzero(np.diff(ends * self.stats.width // CHUNK)) + 1,
-                          np.arange(max_pairs, len(size), max_pairs))
-        pair_edges = np.concatenate([[0], cuts, [len(size)]])
+        max_pairs = max(1, (1 << (62 - self._row_bits())) // self.sorted.values.shape[1])
+        if ends[-1] * self.stats.width <= CHUNK and len(size) <= max_pairs:
+            return [(slice(None), slice(None))]
+        new_chunk = np.diff(ends * self.stats.width // CHUNK) > 0
+        new_chunk |= np.diff(np.arange(len(size)) // max_pairs) > 0
+        pair_edges = np.concatenate([[0], np.flatnonzero(new_chunk) + 1, [len(size)]])
         row_edges = np.append(0, ends)[pair_edges]
         return [(slice(*pair_edges[i:i + 2]), slice(*row_edges[i:i + 2]))
                 for i in range(len(pair_edges) - 1)]
@@ -298,10 +318,10 @@ class LevelGrower:
         n = self.sorted.rank.shape[1]
         position = np.repeat(row_start - (np.cumsum(size) - size), size)  # p's i-th: start_p + i
         position += np.arange(len(position))
-        pair_rows = rows[position]
+        pair_rows = np.take(rows, position)
         flat = np.repeat(pair_feature * n, size)  # entry (f, row) of the (features, n) rank array
         flat += pair_rows
-        return self.sorted.rank.ravel()[flat], pair_rows
+        return np.take(self.sorted.rank, flat), pair_rows  # flat: np.take reads it flat
 
     def _varies(self, ranks, size):
         """Whether x_f takes more than one value in the node, for each (node, f) pair: whether
@@ -309,59 +329,106 @@ class LevelGrower:
         first_of_pair = np.cumsum(size) - size
         return np.minimum.reduceat(ranks, first_of_pair) < np.maximum.reduceat(ranks, first_of_pair)
 
-    def _score(self, ranks, pair_rows, size, pair_feature):
-        """(cost, threshold) of the best split of each (node, f) pair, from its rows and their
-        ranks laid end to end, a chunk of pairs at a time."""
-        results = [self._score_chunk(ranks[rows], pair_rows[rows], size[pairs],
-                                     pair_feature[pairs])
+    def _by_histogram(self, size, pair_feature):
+        """Which (node, f) pairs find their runs with a histogram rather than a sort: those
+        whose feature has at most HISTOGRAM_BINS_PER_ROW distinct values per row of the node
+        (the histogram's cost grows with the feature's distinct values, the sort's with the
+        node's rows)."""
+        return self.sorted.n_distinct[pair_feature] <= HISTOGRAM_BINS_PER_ROW * size
+
+    def _score(self, ranks, pair_rows, size, pair_feature, examine):
+        """(cost, threshold) of the best split of each (node, f) pair to `examine` (cost = inf
+        for the others), from its rows and their ranks laid end to end: the pairs that
+        _by_histogram picks with a histogram, the others with a sort (the same runs, so the
+        same splits either way)."""
+        cost, threshold = np.full(len(size), np.inf), np.full(len(size), np.nan)
+        histogram = self._by_histogram(size, pair_feature)
+        for find_runs, pairs in ((self._runs_by_histogram, examine & histogram),
+                                 (self._runs_by_sort, examine & ~histogram)):
+            if pairs.any():
+                rows = np.repeat(pairs, size)
+                cost[pairs], threshold[pairs] = self._score_by(
+                    find_runs, ranks[rows], pair_rows[rows], size[pairs], pair_feature[pairs])
+        return cost, threshold
+
+    def _score_by(self, find_runs, ranks, pair_rows, size, pair_feature):
+        """(cost, threshold) of the best split of each pair, its runs found by `find_runs`,
+        a chunk of pairs at a time."""
+        results = [self._best_of_runs(*find_runs(ranks[rows], pair_rows[rows], size[pairs],
+                                                 pair_feature[pairs]),
+                                      size[pairs], pair_feature[pairs])
                    for pairs, rows in self._chunks(size)]
         return tuple(map(np.concatenate, zip(*results)))
 
-    def _score_chunk(self, ranks, pair_rows, size, pair_feature):
-        """(cost, threshold) of the best split of each (node, f) pair; cost = inf where
-        no threshold leaves min_samples_leaf rows on both sides."""
-        n, bits = self.sorted.rank.shape[1], self._row_bits()
-        first_of_pair = np.cumsum(size) - size
-        # one int64 per row, (p·n + rank) << bits | row: sorted, the rows of each pair in
-        # increasing x_f, and each row travels with its key (no gather to find it back)
-        key = np.repeat(np.arange(len(size), dtype=np.int64) * n, size)
+    def _runs_by_sort(self, ranks, pair_rows, size, pair_feature):
+        """The runs of equal x of each pair, found by sorting: one int64 per row,
+        (p · width + rank) << bits | row, sorted puts the rows of each pair in increasing x_f
+        and each row travels with its key (no gather to find it back); a run starts where
+        p · width + rank changes. Returns what _best_of_runs takes: the statistics of each
+        run (statistic, run), its key p · width + rank and its number of rows, each pair's
+        first run, and the key of each pair's rank 0."""
+        width, bits = self.sorted.values.shape[1], self._row_bits()
+        pair_base = np.arange(len(size), dtype=np.int64) * width
+        key = np.repeat(pair_base, size)
         key += ranks
         key <<= bits
         key |= pair_rows
         key.sort()
         row = key & ((1 << bits) - 1)
-        key >>= bits  # p·n + rank: equal within a run of equal x_f, different across pairs
+        key >>= bits  # p · width + rank: equal within a run of equal x_f, different across pairs
         new_run = np.ones(len(key), bool)
         np.not_equal(key[1:], key[:-1], out=new_run[1:])
         run_start = np.flatnonzero(new_run)
-        run = np.cumsum(new_run)
-        run -= 1
-        first_run = run[first_of_pair]
-        runs = np.diff(np.append(first_run, len(run_start)))  # of each pair
-        left, total = segment_cumsum(self.stats.sums(row, run, len(run_start)), first_run)
+        run_rows = np.diff(np.append(run_start, len(key)))
+        run = np.repeat(np.arange(len(run_start)), run_rows)
+        first_run = run[np.cumsum(size) - size]
+        return (self.stats.sums(row, run, len(run_start)), key[run_start], run_rows, first_run,
+                pair_base)
+
+    def _runs_by_histogram(self, ranks, pair_rows, size, pair_feature):
+        """The runs of equal x of each pair, found by counting: pair p has one bin per
+        distinct value of its feature, bin_start[p] + rank, and one np.bincount sums the
+        statistics of every bin; the bins that hold rows (weight > 0) are the runs, in
+        increasing x_f within each pair (no sort). Returns what _runs_by_sort does (the row
+        counts only when min_samples_leaf > 1 needs them)."""
+        bins = self.sorted.n_distinct[pair_feature]
+        bin_start = np.cumsum(bins) - bins
+        key = np.repeat(bin_start, size)
+        key += ranks
+        n_bins = bin_start[-1] + bins[-1]
+        stats = self.stats.sums(pair_rows, key, n_bins)
+        run_key = np.flatnonzero(self.stats.total(stats.T) > 0)
+        run_rows = (np.bincount(key, minlength=n_bins)[run_key] if self.min_samples_leaf > 1
+                    else None)
+        return stats[:, run_key], run_key, run_rows, np.searchsorted(run_key, bin_start), bin_start
+
+    def _best_of_runs(self, stats, run_key, run_rows, first_run, pair_base, size, pair_feature):
+        """(cost, threshold) of the best split of each (node, f) pair from its runs of equal x
+        (see _runs_by_sort); cost = inf where no threshold leaves min_samples_leaf rows on
+        both sides."""
+        runs = np.diff(np.append(first_run, len(run_key)))  # of each pair
+        left, total = segment_cumsum(stats, first_run)
         right = np.repeat(total, runs, axis=1)
         right -= left
         with np.errstate(divide="ignore", invalid="ignore"):
             cost = self.stats.split_cost(left, right)
-        cost[~self._allowed(run_start, first_run, runs, size, len(key))] = np.inf
-        best = segment_argmin(cost, first_run)
-        after = run_start[np.minimum(best + 1, len(run_start) - 1)]
-        index = np.arange(len(size))  # key p·n + rank is entry (pair_feature[p], rank) of values
+        cost[~self._allowed(run_rows, first_run, runs, size)] = np.inf
+        best = segment_argmin(cost, first_run, runs)
+        after = np.minimum(best + 1, len(run_key) - 1)
+        # a run's key minus its pair's base is its rank: entry (feature, rank) of values
+        shift = pair_feature * self.sorted.values.shape[1] - pair_base
         x = self.sorted.values.ravel()
-        shift = (pair_feature - index) * n
-        return cost[best], midpoint(x[key[run_start[best]] + shift],
-                                    x[key[after] + shift])
+        return cost[best], midpoint(x[run_key[best] + shift], x[run_key[after] + shift])
 
-    def _allowed(self, run_start, first_run, runs, size, n_entries):
+    def _allowed(self, run_rows, first_run, runs, size):
         """Whether the split after each run leaves min_samples_leaf rows on both sides: never
         after a pair's last run. With min_samples_leaf = 1 that is all (every run holds a row,
-        so both sides of any other split do); otherwise the rows left of each split are a
-        running count over the pair's runs."""
-        allowed = np.ones(len(run_start), bool)
+        so both sides of any other split do, and `run_rows` may be None); otherwise the rows
+        left of each split are a running count over the pair's runs."""
+        allowed = np.ones(runs.sum(), bool)
         allowed[first_run + runs - 1] = False
         if self.min_samples_leaf > 1:
-            run_rows = np.diff(np.append(run_start, n_entries))
-            n_left = segment_cumsum(run_rows, first_run)[0]
+            n_left = segment_cumsum(run_rows.copy(), first_run)[0]
             n_right = np.repeat(size, runs) - n_left
             allowed &= (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf)
         return allowed

@@ -46,7 +46,7 @@ class _Forest(BaseEstimator):
             raise ValueError(f"{type(self).__name__}: oob_score needs bootstrap=True")
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_estimators)
-        presorted = Presorted(X)  # one argsort per feature, shared by every tree
+        presorted = Presorted(X)  # one sort per feature, shared by every tree
         n = len(X)
 
         def fit_one(seed: int):

@@ -13,6 +13,7 @@ from models import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
+from models import _tree_growth as tree_growth
 from models._tree_growth import LevelGrower, Presorted, segment_cumsum
 from models.tree import export_graphviz, export_text
 
@@ -158,13 +159,15 @@ def test_segment_cumsum_restarts_at_each_segment():
     np.testing.assert_array_equal(totals, [[3, 3, 9], [2, 1, 2]])
 
 
-def test_presorted_rank_counts_smaller_values_so_ties_share_it():
+def test_presorted_rank_counts_smaller_distinct_values_so_ties_share_it():
     X = np.array([[0.5, 2.0], [0.0, 2.0], [0.5, 1.0], [-1.0, 2.0], [0.5, 3.0]])
     presorted = Presorted(X)
-    np.testing.assert_array_equal(presorted.rank, [[2, 1, 2, 0, 2], [1, 1, 0, 1, 4]])
+    np.testing.assert_array_equal(presorted.rank, [[2, 1, 2, 0, 2], [1, 1, 0, 1, 2]])
+    np.testing.assert_array_equal(presorted.n_distinct, [3, 3])
+    assert presorted.rank.dtype == np.uint8  # the smallest type that holds the ranks
     for f in range(X.shape[1]):
         column = X[:, f]
-        smaller = (column[None, :] < column[:, None]).sum(axis=1)
+        smaller = [len(np.unique(column[column < x])) for x in column]
         np.testing.assert_array_equal(presorted.rank[f], smaller)
         np.testing.assert_array_equal(presorted.values[f, presorted.rank[f]], column)
 
@@ -204,3 +207,67 @@ def test_n_jobs_gives_the_same_forest(social_ads, Forest):
         np.testing.assert_array_equal(a.tree_.threshold, b.tree_.threshold)
     with pytest.raises(ValueError, match=f"{Forest.__name__}: n_jobs must be an int >= 1"):
         Forest(n_jobs=0).fit(X_train, y_train)
+
+
+def _fitted_arrays(model):
+    trees = getattr(model, "estimators_", [model])
+    return [(t.tree_.feature, t.tree_.threshold, t.tree_.value, t.tree_.impurity) for t in trees]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DecisionTreeClassifier(random_state=0),
+    lambda: DecisionTreeClassifier(criterion="entropy", min_samples_leaf=4, random_state=0),
+    lambda: DecisionTreeRegressor(min_samples_leaf=3, random_state=0),
+    lambda: RandomForestClassifier(n_estimators=3, random_state=0),
+    lambda: RandomForestRegressor(n_estimators=3, max_features=0.5, random_state=0),
+])
+def test_histogram_and_sort_find_the_same_splits(monkeypatch, make):
+    """Forcing every (node, feature) pair through the histogram, then through the sort, grows
+    the same trees (node for node: features, thresholds, values, impurities), on columns
+    with 3, 12 and 600 distinct values."""
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(0, 3, 600), rng.randint(0, 12, 600) / 7.0,
+                         rng.normal(size=600)])
+    y = (X[:, 0] + X[:, 1] + X[:, 2] + rng.normal(scale=0.5, size=600) > 2).astype(int)
+    if "Regressor" in type(make()).__name__:
+        y = X @ [1.0, -2.0, 0.5] + rng.normal(size=600)
+    calls = {"histogram": 0, "sort": 0}
+    for path in calls:
+        method = getattr(LevelGrower, f"_runs_by_{path}")
+
+        def counted(self, *args, path=path, method=method):
+            calls[path] += 1
+            return method(self, *args)
+        monkeypatch.setattr(LevelGrower, f"_runs_by_{path}", counted)
+    fitted = {}
+    for path, ratio in (("histogram", np.inf), ("sort", 0.0)):
+        monkeypatch.setattr(tree_growth, "HISTOGRAM_BINS_PER_ROW", ratio)
+        calls.update(histogram=0, sort=0)
+        fitted[path] = _fitted_arrays(make().fit(X, y))
+        assert calls[path] > 0 and calls[{"histogram": "sort", "sort": "histogram"}[path]] == 0
+    assert len(fitted["histogram"][0][0]) > 15  # a real tree, not a stump
+    for by_histogram, by_sort in zip(fitted["histogram"], fitted["sort"]):
+        for a, b in zip(by_histogram, by_sort):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_few_distinct_values_in_a_large_node_go_through_the_histogram(monkeypatch):
+    """A column with 5 values in 2,000 rows is split from its histogram (and a column with
+    2,000 values below the root from a sort); the depth-3 tree is scikit-learn's."""
+    rng = np.random.RandomState(1)
+    X = np.column_stack([rng.randint(0, 5, 2000) * 0.25, rng.uniform(size=2000)])
+    y = ((X[:, 0] >= 0.5) ^ (X[:, 1] > 0.7)) | (rng.uniform(size=2000) < 0.1)
+    seen = []
+    for path in ("histogram", "sort"):
+        method = getattr(LevelGrower, f"_runs_by_{path}")
+
+        def recording(self, ranks, pair_rows, size, pair_feature, path=path, method=method):
+            seen.extend((path, f, s) for f, s in zip(pair_feature, size))
+            return method(self, ranks, pair_rows, size, pair_feature)
+        monkeypatch.setattr(LevelGrower, f"_runs_by_{path}", recording)
+    ours = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    assert ("histogram", 0, 2000) in seen  # the root's pair for the 5-valued column
+    assert all(path == "histogram" for path, f, _ in seen if f == 0)
+    assert any(path == "sort" for path, f, size in seen if f == 1 and size < 2000)
+    ref = tree.DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    assert export_text(ours, decimals=6) == tree.export_text(ref, decimals=6)
