@@ -54,8 +54,8 @@ def gini(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
 def entropy(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
     """-Σ_c p_c log2 p_c (with 0 log 0 = 0)."""
     p = stats / n[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=-1)
+    log_p = np.log2(p, out=np.zeros_like(p), where=p > 0)  # 0 where p = 0
+    return -(p * log_p).sum(axis=-1)
 
 
 CRITERIA: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
