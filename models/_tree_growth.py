@@ -94,9 +94,9 @@ class ClassStats:
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(n_classes, n_groups): Σ weight of each class over the rows of each group."""
-        key = np.take(self.codes, rows) * n_groups  # np.take: a faster gather than [rows]
+        key = self.codes.take(rows) * n_groups  # take: a faster gather than [rows]
         key += group
-        counts = np.bincount(key, weights=np.take(self.weight, rows),
+        counts = np.bincount(key, weights=self.weight.take(rows),
                              minlength=n_groups * self.n_classes)
         return counts.reshape(self.n_classes, n_groups)
 
@@ -110,11 +110,11 @@ class ClassStats:
         """The class fractions."""
         return stats / self.total(stats)[:, None]
 
-    def split_cost(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """W_L·H(L) + W_R·H(R), for (n_classes, n_splits) class counts of the children."""
-        w_left, w_right = left.sum(axis=0), right.sum(axis=0)
-        return (w_left * self._impurity(left.T, w_left)
-                + w_right * self._impurity(right.T, w_right))
+    def split_cost(self, children: np.ndarray) -> np.ndarray:
+        """W_L·H(L) + W_R·H(R), for the class counts (2, n_classes, n_splits) of the left
+        children (children[0]) and of the right ones (one impurity call for both)."""
+        w = children.sum(axis=1)
+        return (w * self._impurity(children.transpose(0, 2, 1), w)).sum(axis=0)
 
 
 class ValueStats:
@@ -130,7 +130,7 @@ class ValueStats:
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(3, n_groups): Σw, Σwy, Σwy² over the rows of each group."""
-        return np.stack([np.bincount(group, weights=np.take(v, rows), minlength=n_groups)
+        return np.stack([np.bincount(group, weights=v.take(rows), minlength=n_groups)
                          for v in self.per_row])
 
     def total(self, stats: np.ndarray) -> np.ndarray:
@@ -145,10 +145,12 @@ class ValueStats:
         """[mean y]."""
         return (stats[:, 1] / stats[:, 0] + self.shift)[:, None]
 
-    def split_cost(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """W_L·Var(L) + W_R·Var(R) = Σwy² - S_L²/W_L - S_R²/W_R; Σwy² is the node's, the same
-        for every split, so only -S_L²/W_L - S_R²/W_R is returned (scikit-learn's proxy)."""
-        return -(left[1] ** 2 / left[0] + right[1] ** 2 / right[0])
+    def split_cost(self, children: np.ndarray) -> np.ndarray:
+        """W_L·Var(L) + W_R·Var(R) = Σwy² - S_L²/W_L - S_R²/W_R, for the statistics
+        (2, 3, n_splits) of the left children (children[0]) and of the right ones; Σwy² is the
+        node's, the same for every split, so only -S_L²/W_L - S_R²/W_R is returned
+        (scikit-learn's proxy)."""
+        return -(children[:, 1] ** 2 / children[:, 0]).sum(axis=0)
 
 
 def segment_lengths(starts: np.ndarray, total: int) -> np.ndarray:
@@ -175,9 +177,11 @@ def segment_argmin(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) 
     return np.minimum.reduceat(index, starts)
 
 
-def segment_cumsum(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def segment_cumsum(values: np.ndarray, first: np.ndarray,
+                   out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Running sums along the last axis of `values` restarting at each segment (segment i
-    starts at first[i]), and each segment's total; `values` is overwritten.
+    starts at first[i]), into `out` if given, and each segment's total; `values` is
+    overwritten.
 
     One np.cumsum does it: each segment's first entry is lowered by the total of the segment
     before it, so the running sum is back to zero where a segment starts. (Statistics lie
@@ -185,7 +189,7 @@ def segment_cumsum(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, n
     are several times faster along it.)"""
     totals = np.add.reduceat(values, first, axis=-1)
     values[..., first[1:]] -= totals[..., :-1]
-    return values.cumsum(axis=-1), totals
+    return values.cumsum(axis=-1, out=out), totals
 
 
 def midpoint(low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -428,11 +432,11 @@ class LevelGrower:
         (see _runs_by_sort); cost = inf where no threshold leaves min_samples_leaf rows on
         both sides."""
         runs = segment_lengths(first_run, len(run_key))  # of each pair
-        left, total = segment_cumsum(stats, first_run)
-        right = total.repeat(runs, axis=1)
-        right -= left
+        children = np.empty((2, *stats.shape))  # after each run: the left child's statistics,
+        left, total = segment_cumsum(stats, first_run, out=children[0])
+        np.subtract(total.repeat(runs, axis=1), left, out=children[1])  # the right child's
         with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 right of a pair's last run
-            cost = self.stats.split_cost(left, right)
+            cost = self.stats.split_cost(children)
         cost[self._forbidden(run_rows, first_run, runs, size)] = np.inf
         best = segment_argmin(cost, first_run, runs)
         after = np.minimum(best + 1, len(run_key) - 1)

@@ -54,7 +54,7 @@ def gini(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
 def entropy(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
     """-Σ_c p_c log2 p_c (with 0 log 0 = 0)."""
     p = stats / n[..., None]
-    log_p = np.log2(p, out=np.zeros_like(p), where=p > 0)  # 0 where p = 0
+    log_p = np.log2(p + (p == 0))  # log2(1) = 0 where p = 0 (np.log2's `where=` rounds apart)
     return -(p * log_p).sum(axis=-1)
 
 
@@ -89,7 +89,8 @@ class Tree:
         count = len(sizes)
         left, right, feature = (np.full(count, LEAF) for _ in range(3))
         threshold = np.full(count, np.nan)
-        for parent, split_feature, split_threshold, left_child in splits:
+        if splits:
+            parent, split_feature, split_threshold, left_child = map(np.concatenate, zip(*splits))
             left[parent], right[parent] = left_child, left_child + 1
             feature[parent], threshold[parent] = split_feature, split_threshold
         return cls(left, right, feature, threshold, stats.value(node_stats), impurity,
@@ -162,9 +163,11 @@ class _DecisionTree(BaseEstimator):
         self.tree_ = Tree.from_levels(stats, *grower.grow(np.flatnonzero(weight > 0)))
         self.feature_importances_ = self.tree_.feature_importances(presorted.X.shape[1])
 
-    def apply(self, X: Any) -> np.ndarray:
-        """The index of the leaf each sample lands in."""
-        X = predict_input(self, X)
+    def apply(self, X: Any, check_input: bool = True) -> np.ndarray:
+        """The index of the leaf each sample lands in. check_input=False skips the validation
+        of X (a forest passes X validated once for all its trees), as in scikit-learn."""
+        if check_input:
+            X = predict_input(self, X)
         return self.tree_.apply(X)
 
     def get_depth(self) -> int:
@@ -199,14 +202,14 @@ class DecisionTreeClassifier(ClassifierMixin, _DecisionTree):
                    Presorted(X), weight)
         return self
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def predict_proba(self, X: Any, check_input: bool = True) -> np.ndarray:
         """The class fractions of the training samples in each sample's leaf."""
-        leaves = self.apply(X)
+        leaves = self.apply(X, check_input)
         return self.tree_.value[leaves]
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any, check_input: bool = True) -> np.ndarray:
         """The majority class of the leaf; a tie goes to the first class in `classes_`."""
-        proba = self.predict_proba(X)
+        proba = self.predict_proba(X, check_input)
         return self.classes_[np.argmax(proba, axis=1)]
 
 
@@ -232,9 +235,9 @@ class DecisionTreeRegressor(RegressorMixin, _DecisionTree):
         self._grow(ValueStats(y, weight), Presorted(X), weight)
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any, check_input: bool = True) -> np.ndarray:
         """The mean target of the training samples in each sample's leaf."""
-        leaves = self.apply(X)
+        leaves = self.apply(X, check_input)
         return self.tree_.value[leaves, 0]
 
 
