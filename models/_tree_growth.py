@@ -209,6 +209,7 @@ class LevelGrower:
         self.min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
         self.min_samples_leaf = min_samples_leaf
         self.n_try = n_try
+        self.examines_all = n_try >= presorted.rank.shape[0]  # every feature that varies
         self.rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
         # constants of the fit, derived once rather than at every level
         n_features, n_rows = presorted.rank.shape
@@ -220,22 +221,23 @@ class LevelGrower:
         self.max_pairs = max(1, (1 << (62 - self.row_bits)) // self.width)
 
     def grow(self, rows: np.ndarray):
-        """Grow from the training rows `rows` (weight > 0). Returns, per level, the nodes'
-        (statistics, impurity, row count) and the splits' (node id, feature, threshold,
-        left child id; the right child is the next id): Tree.from_levels assembles them."""
-        nodes, splits = [], []
+        """Grow from the training rows `rows` (weight > 0). Returns, per level, its nodes'
+        statistics, impurity, row count, split feature (LEAF if none) and threshold; the
+        children of a level's split nodes, two each in their order, make the next level:
+        Tree.from_levels assembles them."""
+        levels = []
         rows = rows.astype(np.intp)
         node = np.zeros(len(rows), np.intp)  # each row's node, among the level's nodes
         sizes = np.array([len(rows)])
         node_stats = self.stats.sums(rows, node, 1).T  # (node, statistic)
-        ids, depth, next_id = np.array([0]), 0, 1
+        depth = 0
         constant = np.zeros((1, len(self.features)), bool)  # (node, f): x_f constant in it
         while True:
             impurity = self.stats.impurity(node_stats)
-            nodes.append((node_stats, impurity, sizes))
             splittable = ((depth < self.max_depth) & (sizes >= self.min_samples_split)
                           & (impurity > 1e-12))
             feature, threshold = self._best_splits(rows, sizes, splittable, constant)
+            levels.append((node_stats, impurity, sizes, feature, threshold))
             split = feature >= 0
             n_children = 2 * np.count_nonzero(split)
             if not n_children:
@@ -244,10 +246,8 @@ class LevelGrower:
             sizes = np.bincount(node, minlength=n_children)
             node_stats = self.stats.sums(rows, node, n_children).T
             constant = constant[split].repeat(2, axis=0)  # a child has a subset of the rows
-            children = next_id + np.arange(n_children)
-            splits.append((ids[split], feature[split], threshold[split], children[0::2]))
-            ids, depth, next_id = children, depth + 1, next_id + n_children
-        return nodes, splits
+            depth += 1
+        return levels
 
     def _partition(self, rows, node, split, feature, threshold):
         """Rows of split nodes, regrouped by child (left, right of the first split node, ...),
@@ -306,6 +306,8 @@ class LevelGrower:
             ranks, pair_rows = self._ranks(rows, starts[node], size, pair_feature)
             varies = self._varies(ranks, size)
             constant[node, pair_feature] = ~varies
+            if self.examines_all:  # one round drew every candidate, and all that vary count
+                return pair_node, pair_draw, pair_feature, size, ranks, pair_rows, varies
             running = varies.cumsum()
             found_here = running - (running - varies)[first]  # varying features so far, per node
             examine = varies & (found[pair_node] + found_here <= self.n_try)
@@ -437,22 +439,20 @@ class LevelGrower:
         np.subtract(total.repeat(runs, axis=1), left, out=children[1])  # the right child's
         with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 right of a pair's last run
             cost = self.stats.split_cost(children)
-        cost[self._forbidden(run_rows, first_run, runs, size)] = np.inf
+        self._forbid(cost, run_rows, first_run, runs, size)
         best = segment_argmin(cost, first_run, runs)
         after = np.minimum(best + 1, len(run_key) - 1)
         # a run's key minus its pair's base is its rank: x_f's value of that rank
         shift = pair_feature * self.width - pair_base
         return cost[best], midpoint(self.x[run_key[best] + shift], self.x[run_key[after] + shift])
 
-    def _forbidden(self, run_rows, first_run, runs, size):
-        """Whether the split after each run leaves fewer than min_samples_leaf rows on a side:
-        always after a pair's last run. With min_samples_leaf = 1 that is all (every run holds
-        a row, so both sides of any other split do, and `run_rows` may be None); otherwise the
-        rows left of each split are a running count over the pair's runs."""
-        forbidden = np.zeros(first_run[-1] + runs[-1], bool)  # one entry per run
-        forbidden[first_run + runs - 1] = True
+    def _forbid(self, cost, run_rows, first_run, runs, size):
+        """Set cost = inf for the split after each run that leaves fewer than min_samples_leaf
+        rows on a side: always after a pair's last run. With min_samples_leaf = 1 that is all
+        (every run holds a row, so both sides of any other split do, and `run_rows` may be
+        None); otherwise the rows left of each split are a running count over the pair's runs."""
+        cost[first_run + runs - 1] = np.inf
         if self.min_samples_leaf > 1:
             n_left = segment_cumsum(run_rows.copy(), first_run)[0]
             n_right = size.repeat(runs) - n_left
-            forbidden |= (n_left < self.min_samples_leaf) | (n_right < self.min_samples_leaf)
-        return forbidden
+            cost[(n_left < self.min_samples_leaf) | (n_right < self.min_samples_leaf)] = np.inf

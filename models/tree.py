@@ -83,16 +83,16 @@ class Tree:
     weighted_n_node_samples: np.ndarray
 
     @classmethod
-    def from_levels(cls, stats, nodes: list, splits: list) -> Tree:
-        """Assemble the arrays from LevelGrower.grow's per-level nodes and splits."""
-        node_stats, impurity, sizes = (np.concatenate(column) for column in zip(*nodes))
-        count = len(sizes)
-        left, right, feature = (np.full(count, LEAF) for _ in range(3))
-        threshold = np.full(count, np.nan)
-        if splits:
-            parent, split_feature, split_threshold, left_child = map(np.concatenate, zip(*splits))
-            left[parent], right[parent] = left_child, left_child + 1
-            feature[parent], threshold[parent] = split_feature, split_threshold
+    def from_levels(cls, stats, levels: list) -> Tree:
+        """Assemble the arrays from LevelGrower.grow's levels. Nodes are numbered level by
+        level and each level's children in the order of their parents, so the k-th split
+        node (in node order) has children 2k + 1 and 2k + 2."""
+        node_stats, impurity, sizes, feature, threshold = (np.concatenate(column)
+                                                           for column in zip(*levels))
+        split = feature != LEAF
+        left = np.full(len(feature), LEAF)
+        left[split] = 1 + 2 * np.arange(np.count_nonzero(split))
+        right = np.where(split, left + 1, LEAF)
         return cls(left, right, feature, threshold, stats.value(node_stats), impurity,
                    sizes, stats.total(node_stats))
 
@@ -160,7 +160,7 @@ class _DecisionTree(BaseEstimator):
                              min_samples_split=self.min_samples_split,
                              min_samples_leaf=self.min_samples_leaf, n_try=self.max_features_,
                              rng=check_random_state(self.random_state))
-        self.tree_ = Tree.from_levels(stats, *grower.grow(np.flatnonzero(weight > 0)))
+        self.tree_ = Tree.from_levels(stats, grower.grow(np.flatnonzero(weight > 0)))
         self.feature_importances_ = self.tree_.feature_importances(presorted.X.shape[1])
 
     def apply(self, X: Any, check_input: bool = True) -> np.ndarray:
