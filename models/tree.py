@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -70,7 +71,7 @@ class Tree:
     Node 0 is the root and nodes are numbered level by level; children_left/right and
     feature are LEAF (-1) at leaves; `value` holds the class fractions (or [mean y]) of
     the node's training samples, n_node_samples their number, weighted_n_node_samples
-    their total weight (bootstrap counts in a forest).
+    their total weight (bootstrap counts in a forest); max_depth is the deepest leaf's depth.
     """
 
     children_left: np.ndarray
@@ -81,6 +82,7 @@ class Tree:
     impurity: np.ndarray
     n_node_samples: np.ndarray
     weighted_n_node_samples: np.ndarray
+    max_depth: int
 
     @classmethod
     def from_levels(cls, stats, levels: list) -> Tree:
@@ -94,28 +96,31 @@ class Tree:
         left[split] = 1 + 2 * np.arange(np.count_nonzero(split))
         right = np.where(split, left + 1, LEAF)
         return cls(left, right, feature, threshold, stats.value(node_stats), impurity,
-                   sizes, stats.total(node_stats))
+                   sizes, stats.total(node_stats), len(levels) - 1)
 
     @property
     def node_count(self) -> int:
         return len(self.feature)
 
-    @property
-    def max_depth(self) -> int:
-        depth = np.zeros(self.node_count, dtype=int)
-        for node in np.flatnonzero(self.children_left != LEAF):  # parents come before children
-            depth[[self.children_left[node], self.children_right[node]]] = depth[node] + 1
-        return int(depth.max())
+    @cached_property
+    def _steps(self) -> tuple[np.ndarray, np.ndarray]:
+        """What apply follows: the children of node i at 2i (left) and 2i + 1 (right), and the
+        feature it tests; a leaf is both its own children (and tests feature 0, unused)."""
+        leaf = self.children_left == LEAF
+        itself = np.arange(self.node_count)
+        children = np.column_stack([np.where(leaf, itself, self.children_left),
+                                    np.where(leaf, itself, self.children_right)])
+        return children.ravel(), np.where(leaf, 0, self.feature)
 
     def apply(self, X: np.ndarray) -> np.ndarray:
-        """The leaf each row of X falls into, all rows descending together."""
+        """The leaf each row of X falls into: all rows step down together, max_depth steps
+        (a row that reached its leaf stays there)."""
+        children, feature = self._steps
         node = np.zeros(len(X), dtype=np.intp)
-        inner = np.flatnonzero(self.children_left[node] != LEAF)
-        while len(inner):
-            at = node[inner]
-            go_left = X[inner, self.feature[at]] <= self.threshold[at]
-            node[inner] = np.where(go_left, self.children_left[at], self.children_right[at])
-            inner = inner[self.children_left[node[inner]] != LEAF]
+        row_start = np.arange(len(X)) * X.shape[1]  # X.take(row_start + f) = x_f of every row
+        for _ in range(self.max_depth):
+            x = X.take(row_start + feature[node])
+            node = children.take(2 * node + (x > self.threshold[node]))
         return node
 
     def feature_importances(self, n_features: int) -> np.ndarray:
