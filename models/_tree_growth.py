@@ -292,6 +292,12 @@ class LevelGrower:
         candidates = draws[unknown]
         n_candidates = unknown.sum(axis=1)
         candidate_start = n_candidates.cumsum() - n_candidates
+        if self.examines_all:  # every candidate at once, and every one that varies is examined
+            pair_node = np.arange(len(open_nodes)).repeat(n_candidates)
+            pair_draw = np.arange(len(candidates)) - candidate_start[pair_node]
+            return (pair_node, pair_draw, candidates,
+                    *self._look_at(rows, starts, sizes, open_nodes[pair_node], candidates,
+                                   constant))
         found = np.zeros(len(open_nodes), np.intp)  # varying features found
         drawn = np.zeros(len(open_nodes), np.intp)  # candidates drawn
         want = np.minimum(self.n_try, n_candidates)
@@ -301,13 +307,9 @@ class LevelGrower:
             pair_node = np.arange(len(open_nodes)).repeat(want)
             pair_draw = drawn[pair_node] + np.arange(len(first)) - first
             pair_feature = candidates[candidate_start[pair_node] + pair_draw]
-            node = open_nodes[pair_node]
-            size = sizes[node]
-            ranks, pair_rows = self._ranks(rows, starts[node], size, pair_feature)
-            varies = self._varies(ranks, size)
-            constant[node, pair_feature] = ~varies
-            if self.examines_all:  # one round drew every candidate, and all that vary count
-                return pair_node, pair_draw, pair_feature, size, ranks, pair_rows, varies
+            size, ranks, pair_rows, varies = self._look_at(rows, starts, sizes,
+                                                           open_nodes[pair_node], pair_feature,
+                                                           constant)
             running = varies.cumsum()
             found_here = running - (running - varies)[first]  # varying features so far, per node
             examine = varies & (found[pair_node] + found_here <= self.n_try)
@@ -320,6 +322,15 @@ class LevelGrower:
         if len(looked_at) == 1:  # the usual case: each node's first draws were enough
             return looked_at[0]
         return tuple(map(np.concatenate, zip(*looked_at)))
+
+    def _look_at(self, rows, starts, sizes, node, pair_feature, constant):
+        """The row count, ranks and rows (laid end to end) of (node, f) pairs, and whether
+        x_f varies in the node; the features found constant are marked in `constant`."""
+        size = sizes[node]
+        ranks, pair_rows = self._ranks(rows, starts[node], size, pair_feature)
+        varies = self._varies(ranks, size)
+        constant[node, pair_feature] = ~varies
+        return size, ranks, pair_rows, varies
 
     def _chunks(self, size, n_entries):
         """The pairs (n_entries rows in all) cut into chunks of about CHUNK (row, statistic)
