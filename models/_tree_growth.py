@@ -153,6 +153,12 @@ class ValueStats:
         return -(children[:, 1] ** 2 / children[:, 0]).sum(axis=0)
 
 
+def segment_starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each of the segments of `lengths`, laid end to end, starts (np.add.accumulate:
+    ndarray.cumsum's own ufunc, without the method's overhead on small arrays)."""
+    return np.add.accumulate(lengths) - lengths
+
+
 def segment_lengths(starts: np.ndarray, total: int) -> np.ndarray:
     """The lengths of the segments that start at `starts` (increasing) and cover range(total)."""
     lengths = np.empty_like(starts)
@@ -284,14 +290,14 @@ class LevelGrower:
         are the ones it examines. Returns the (node, f) pairs looked at: their node (index
         into open_nodes), draw position, feature, row count, rows and the rows' ranks (laid
         end to end), and whether each is examined."""
-        starts = sizes.cumsum() - sizes
+        starts = segment_starts(sizes)
         draws = self.rng.permuted(self.features[None].repeat(len(open_nodes), axis=0), axis=1)
         # a feature constant in the parent is constant here: never looked at, so each node's
         # candidates are the other features, in its draw order, laid end to end
         unknown = ~constant[open_nodes[:, None], draws]
         candidates = draws[unknown]
         n_candidates = unknown.sum(axis=1)
-        candidate_start = n_candidates.cumsum() - n_candidates
+        candidate_start = segment_starts(n_candidates)
         if self.examines_all:  # every candidate at once, and every one that varies is examined
             pair_node = np.arange(len(open_nodes)).repeat(n_candidates)
             pair_draw = np.arange(len(candidates)) - candidate_start[pair_node]
@@ -303,7 +309,7 @@ class LevelGrower:
         want = np.minimum(self.n_try, n_candidates)
         looked_at = []
         while True:  # constant features do not count: draw the shortfall again, then 2, 4... ×
-            first = (want.cumsum() - want).repeat(want)  # each pair's node's first pair
+            first = segment_starts(want).repeat(want)  # each pair's node's first pair
             pair_node = np.arange(len(open_nodes)).repeat(want)
             pair_draw = drawn[pair_node] + np.arange(len(first)) - first
             pair_feature = candidates[candidate_start[pair_node] + pair_draw]
@@ -350,7 +356,7 @@ class LevelGrower:
         """The rows of each (node, f) pair and their ranks rank_f(row), the pairs laid end
         to end."""
         n = self.sorted.rank.shape[1]
-        position = (row_start - (size.cumsum() - size)).repeat(size)  # p's i-th: start_p + i
+        position = (row_start - segment_starts(size)).repeat(size)  # p's i-th: start_p + i
         position += np.arange(len(position))
         pair_rows = rows.take(position)  # take: a faster gather than [position]
         flat = (pair_feature * n).repeat(size)  # entry (f, row) of the (features, n) rank array
@@ -360,7 +366,7 @@ class LevelGrower:
     def _varies(self, ranks, size):
         """Whether x_f takes more than one value in the node, for each (node, f) pair: whether
         the pair's largest rank exceeds its smallest (equal values have equal ranks)."""
-        first_of_pair = size.cumsum() - size
+        first_of_pair = segment_starts(size)
         return np.minimum.reduceat(ranks, first_of_pair) < np.maximum.reduceat(ranks, first_of_pair)
 
     def _by_histogram(self, size, pair_feature, n_entries):
@@ -419,7 +425,7 @@ class LevelGrower:
         run_start = group_starts(key)
         run_rows = segment_lengths(run_start, len(key))
         run = np.arange(len(run_start)).repeat(run_rows)
-        first_run = run[size.cumsum() - size]
+        first_run = run[segment_starts(size)]
         return (self.stats.sums(row, run, len(run_start)), key[run_start], run_rows, first_run,
                 pair_base)
 
@@ -430,7 +436,7 @@ class LevelGrower:
         increasing x_f within each pair (no sort). Returns what _runs_by_sort does (the row
         counts only when min_samples_leaf > 1 needs them)."""
         bins = self.sorted.n_distinct[pair_feature]
-        bin_start = bins.cumsum() - bins
+        bin_start = segment_starts(bins)
         key = bin_start.repeat(size)
         key += ranks
         n_bins = int(bin_start[-1] + bins[-1])
@@ -452,10 +458,12 @@ class LevelGrower:
             cost = self.stats.split_cost(children)
         self._forbid(cost, run_rows, first_run, runs, size)
         best = segment_argmin(cost, first_run, runs)
-        after = np.minimum(best + 1, len(run_key) - 1)
-        # a run's key minus its pair's base is its rank: x_f's value of that rank
+        # best + 1 is the pair's next run: a pair has two runs at least (its feature varies),
+        # and its last run (cost inf) comes after its first smallest cost.
+        # A run's key minus its pair's base is its rank: x_f's value of that rank
         shift = pair_feature * self.width - pair_base
-        return cost[best], midpoint(self.x[run_key[best] + shift], self.x[run_key[after] + shift])
+        return cost[best], midpoint(self.x[run_key[best] + shift],
+                                    self.x[run_key[best + 1] + shift])
 
     def _forbid(self, cost, run_rows, first_run, runs, size):
         """Set cost = inf for the split after each run that leaves fewer than min_samples_leaf

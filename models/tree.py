@@ -44,6 +44,8 @@ from models._validation import (
     predict_input,
 )
 
+TINY = np.finfo(np.float64).tiny  # the smallest normal float
+
 
 def gini(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
     """1 - Σ_c p_c² = 1 - Σ_c count_c² / n², for rows of class counts `stats` over `n` samples
@@ -55,7 +57,9 @@ def gini(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
 def entropy(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
     """-Σ_c p_c log2 p_c (with 0 log 0 = 0)."""
     p = stats / n[..., None]
-    log_p = np.log2(p + (p == 0))  # log2(1) = 0 where p = 0 (np.log2's `where=` rounds apart)
+    # p log p = 0 where p = 0 (and p >= 1/W is far above TINY elsewhere; np.log2's `where=`
+    # would round some logarithms an ulp apart from the whole-array np.log2)
+    log_p = np.log2(np.maximum(p, TINY))
     return -(p * log_p).sum(axis=-1)
 
 
