@@ -27,15 +27,17 @@ The segments of the features examined are then laid end to end and
      of any feature) orders the rows by segment, then by x_f, and carries each row
      along; a run starts where `segment · width + rank_f(row)` changes, and one
      np.bincount keyed by run sums the statistics. This costs O(rows · log rows).
-   The choice is made in one place (LevelGrower._by_histogram) and both ways end in
-   LevelGrower._best_of_runs. The sums are laid out (statistic, run) so that the next
-   steps run along contiguous memory;
+   The choice is made in one place (LevelGrower._by_histogram), per segment except at a
+   small level (fewer than SMALL_LEVEL rows in all its segments), where every segment takes
+   one way: there the fixed cost of a second way, some twenty NumPy calls, outweighs what
+   it saves. Both ways end in LevelGrower._best_of_runs. The sums are laid out
+   (statistic, run) so that the next steps run along contiguous memory;
 2. accumulated: the statistics of the left child after run r are a running sum
    over the runs of its segment (one np.cumsum for all segments: see
    segment_cumsum), the right child's are the segment total minus that;
 3. scored: every threshold of every segment gets its split cost in one
    vectorised expression, and a segmented argmin picks each segment's best;
-   a second segmented argmin picks each node's best segment.
+   one np.lexsort by (node, cost, draw) then picks each node's best segment.
 
 Ties go, as in scikit-learn, to the smaller threshold within a feature and to
 the feature drawn first within a node. A level with m (row, feature) pairs costs
