@@ -27,15 +27,17 @@ The segments of the features examined are then laid end to end and
      of any feature) orders the rows by segment, then by x_f, and carries each row
      along; a run starts where `segment · width + rank_f(row)` changes, and one
      np.bincount keyed by run sums the statistics. This costs O(rows · log rows).
-   The choice is made in one place (LevelGrower._by_histogram) and both ways end in
-   LevelGrower._best_of_runs. The sums are laid out (statistic, run) so that the next
-   steps run along contiguous memory;
+   The choice is made in one place (LevelGrower._by_histogram), per segment except at a
+   small level (fewer than SMALL_LEVEL rows in all its segments), where every segment takes
+   one way: there the fixed cost of a second way, some twenty NumPy calls, outweighs what
+   it saves. Both ways end in LevelGrower._best_of_runs. The sums are laid out
+   (statistic, run) so that the next steps run along contiguous memory;
 2. accumulated: the statistics of the left child after run r are a running sum
    over the runs of its segment (one np.cumsum for all segments: see
    segment_cumsum), the right child's are the segment total minus that;
 3. scored: every threshold of every segment gets its split cost in one
    vectorised expression, and a segmented argmin picks each segment's best;
-   a second segmented argmin picks each node's best segment.
+   one np.lexsort by (node, cost, draw) then picks each node's best segment.
 
 Ties go, as in scikit-learn, to the smaller threshold within a feature and to
 the feature drawn first within a node. A level with m (row, feature) pairs costs
@@ -54,6 +56,7 @@ LEAF = -1
 CHUNK = 1 << 20  # (row, feature) pairs × statistics per chunk: bounds the memory of one pass
 # (1 << 20 grew the MNIST tree ~10% faster than 1 << 22: a chunk's arrays stay nearer the cache)
 HISTOGRAM_BINS_PER_ROW = 1.0  # see LevelGrower._by_histogram
+SMALL_LEVEL = 1 << 10  # rows of all (node, feature) pairs of a level: see LevelGrower._by_histogram
 
 
 class Presorted:
@@ -93,9 +96,9 @@ class ClassStats:
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(n_classes, n_groups): Σ weight of each class over the rows of each group."""
-        key = np.take(self.codes, rows) * n_groups  # np.take: a faster gather than [rows]
+        key = self.codes.take(rows) * n_groups  # take: a faster gather than [rows]
         key += group
-        counts = np.bincount(key, weights=np.take(self.weight, rows),
+        counts = np.bincount(key, weights=self.weight.take(rows),
                              minlength=n_groups * self.n_classes)
         return counts.reshape(self.n_classes, n_groups)
 
@@ -109,11 +112,11 @@ class ClassStats:
         """The class fractions."""
         return stats / self.total(stats)[:, None]
 
-    def split_cost(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """W_L·H(L) + W_R·H(R), for (n_classes, n_splits) class counts of the children."""
-        w_left, w_right = left.sum(axis=0), right.sum(axis=0)
-        return (w_left * self._impurity(left.T, w_left)
-                + w_right * self._impurity(right.T, w_right))
+    def split_cost(self, children: np.ndarray) -> np.ndarray:
+        """W_L·H(L) + W_R·H(R), for the class counts (2, n_classes, n_splits) of the left
+        children (children[0]) and of the right ones (one impurity call for both)."""
+        w = children.sum(axis=1)
+        return (w * self._impurity(children.transpose(0, 2, 1), w)).sum(axis=0)
 
 
 class ValueStats:
@@ -129,7 +132,7 @@ class ValueStats:
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(3, n_groups): Σw, Σwy, Σwy² over the rows of each group."""
-        return np.stack([np.bincount(group, weights=np.take(v, rows), minlength=n_groups)
+        return np.stack([np.bincount(group, weights=v.take(rows), minlength=n_groups)
                          for v in self.per_row])
 
     def total(self, stats: np.ndarray) -> np.ndarray:
@@ -144,23 +147,49 @@ class ValueStats:
         """[mean y]."""
         return (stats[:, 1] / stats[:, 0] + self.shift)[:, None]
 
-    def split_cost(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """W_L·Var(L) + W_R·Var(R) = Σwy² - S_L²/W_L - S_R²/W_R; Σwy² is the node's, the same
-        for every split, so only -S_L²/W_L - S_R²/W_R is returned (scikit-learn's proxy)."""
-        return -(left[1] ** 2 / left[0] + right[1] ** 2 / right[0])
+    def split_cost(self, children: np.ndarray) -> np.ndarray:
+        """W_L·Var(L) + W_R·Var(R) = Σwy² - S_L²/W_L - S_R²/W_R, for the statistics
+        (2, 3, n_splits) of the left children (children[0]) and of the right ones; Σwy² is the
+        node's, the same for every split, so only -S_L²/W_L - S_R²/W_R is returned
+        (scikit-learn's proxy)."""
+        return -(children[:, 1] ** 2 / children[:, 0]).sum(axis=0)
+
+
+def segment_starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each of the segments of `lengths`, laid end to end, starts (np.add.accumulate:
+    ndarray.cumsum's own ufunc, without the method's overhead on small arrays)."""
+    return np.add.accumulate(lengths) - lengths
+
+
+def segment_lengths(starts: np.ndarray, total: int) -> np.ndarray:
+    """The lengths of the segments that start at `starts` (increasing) and cover range(total)."""
+    lengths = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=lengths[:-1])
+    lengths[-1] = total - starts[-1]
+    return lengths
+
+
+def group_starts(keys: np.ndarray) -> np.ndarray:
+    """Where each group of equal values of the sorted `keys` starts."""
+    new_group = np.empty(len(keys), bool)
+    new_group[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new_group[1:])
+    return new_group.nonzero()[0]
 
 
 def segment_argmin(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The index of the first smallest value in each segment values[starts[i]:starts[i+1]]
     (segments are non-empty, cover `values`, and are `lengths` long)."""
-    smallest = np.repeat(np.minimum.reduceat(values, starts), lengths)
+    smallest = np.minimum.reduceat(values, starts).repeat(lengths)
     index = np.where(values == smallest, np.arange(len(values)), len(values))
     return np.minimum.reduceat(index, starts)
 
 
-def segment_cumsum(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def segment_cumsum(values: np.ndarray, first: np.ndarray,
+                   out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Running sums along the last axis of `values` restarting at each segment (segment i
-    starts at first[i]), and each segment's total; `values` is overwritten.
+    starts at first[i]), into `out` if given, and each segment's total; `values` is
+    overwritten.
 
     One np.cumsum does it: each segment's first entry is lowered by the total of the segment
     before it, so the running sum is back to zero where a segment starts. (Statistics lie
@@ -168,7 +197,7 @@ def segment_cumsum(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, n
     are several times faster along it.)"""
     totals = np.add.reduceat(values, first, axis=-1)
     values[..., first[1:]] -= totals[..., :-1]
-    return np.cumsum(values, axis=-1), totals
+    return values.cumsum(axis=-1, out=out), totals
 
 
 def midpoint(low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -188,46 +217,54 @@ class LevelGrower:
         self.min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
         self.min_samples_leaf = min_samples_leaf
         self.n_try = n_try
+        self.examines_all = n_try >= presorted.rank.shape[0]  # every feature that varies
         self.rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+        # constants of the fit, derived once rather than at every level
+        n_features, n_rows = presorted.rank.shape
+        self.features = np.arange(n_features)
+        self.width = presorted.values.shape[1]  # the most distinct values of any feature
+        self.x = presorted.values.ravel()  # x_f's value of rank r is x[f · width + r]
+        self.row_bits = max(1, (n_rows - 1).bit_length())  # bits that hold a row index
+        # a sort key (p · width + rank) << row_bits | row of pair p < max_pairs fits in int64
+        self.max_pairs = max(1, (1 << (62 - self.row_bits)) // self.width)
 
     def grow(self, rows: np.ndarray):
-        """Grow from the training rows `rows` (weight > 0). Returns, per level, the nodes'
-        (statistics, impurity, row count) and the splits' (node id, feature, threshold,
-        left child id; the right child is the next id): Tree.from_levels assembles them."""
-        nodes, splits = [], []
+        """Grow from the training rows `rows` (weight > 0). Returns, per level, its nodes'
+        statistics, impurity, row count, split feature (LEAF if none) and threshold; the
+        children of a level's split nodes, two each in their order, make the next level:
+        Tree.from_levels assembles them."""
+        levels = []
         rows = rows.astype(np.intp)
+        node = np.zeros(len(rows), np.intp)  # each row's node, among the level's nodes
         sizes = np.array([len(rows)])
-        node_stats = self.stats.sums(rows, np.zeros(len(rows), np.intp), 1).T  # (node, statistic)
-        ids, depth, next_id = np.array([0]), 0, 1
-        constant = np.zeros((1, self.sorted.X.shape[1]), bool)  # (node, f): x_f constant in it
+        node_stats = self.stats.sums(rows, node, 1).T  # (node, statistic)
+        depth = 0
+        constant = np.zeros((1, len(self.features)), bool)  # (node, f): x_f constant in it
         while True:
             impurity = self.stats.impurity(node_stats)
-            nodes.append((node_stats, impurity, sizes))
             splittable = ((depth < self.max_depth) & (sizes >= self.min_samples_split)
                           & (impurity > 1e-12))
             feature, threshold = self._best_splits(rows, sizes, splittable, constant)
+            levels.append((node_stats, impurity, sizes, feature, threshold))
             split = feature >= 0
-            if not split.any():
+            n_children = 2 * np.count_nonzero(split)
+            if not n_children:
                 break
-            rows, child = self._partition(rows, sizes, split, feature, threshold)
-            n_children = 2 * int(split.sum())
-            sizes = np.bincount(child, minlength=n_children)
-            node_stats = self.stats.sums(rows, child, n_children).T
-            constant = np.repeat(constant[split], 2, axis=0)  # a child has a subset of the rows
-            children = next_id + np.arange(n_children)
-            splits.append((ids[split], feature[split], threshold[split], children[0::2]))
-            ids, depth, next_id = children, depth + 1, next_id + n_children
-        return nodes, splits
+            rows, node = self._partition(rows, node, split, feature, threshold)
+            sizes = np.bincount(node, minlength=n_children)
+            node_stats = self.stats.sums(rows, node, n_children).T
+            constant = constant[split].repeat(2, axis=0)  # a child has a subset of the rows
+            depth += 1
+        return levels
 
-    def _partition(self, rows, sizes, split, feature, threshold):
-        """Rows of split nodes, regrouped by child (left, right of the first split node, ...)."""
-        node = np.repeat(np.arange(len(sizes)), sizes)
+    def _partition(self, rows, node, split, feature, threshold):
+        """Rows of split nodes, regrouped by child (left, right of the first split node, ...),
+        and each one's child: its node at the next level."""
         keep = split[node]
         rows, node = rows[keep], node[keep]
-        x = self.sorted.X[rows, feature[node]]
-        split_index = np.cumsum(split) - 1
-        child = 2 * split_index[node] + (x > threshold[node])
-        order = np.argsort(child, kind="stable")
+        goes_right = self.sorted.X[rows, feature[node]] > threshold[node]
+        child = 2 * (split.cumsum() - 1)[node] + goes_right
+        order = child.argsort(kind="stable")
         return rows[order], child[order]
 
     def _best_splits(self, rows, sizes, splittable, constant):
@@ -236,20 +273,16 @@ class LevelGrower:
         were in its parent): those are not looked at again, and the ones found constant
         here are marked."""
         feature, threshold = np.full(len(sizes), LEAF), np.full(len(sizes), np.nan)
-        open_nodes = np.flatnonzero(splittable)
+        open_nodes = splittable.nonzero()[0]
         if not len(open_nodes):
             return feature, threshold
         pair_node, pair_draw, pair_feature, size, ranks, pair_rows, examine = self._draw_pairs(
             rows, sizes, open_nodes, constant)
         cost, thresh = self._score(ranks, pair_rows, size, pair_feature, examine)
-        valid = np.isfinite(cost)
-        if not valid.any():  # every feature is constant in every open node, or no split allowed
-            return feature, threshold
-        order = np.lexsort((pair_draw[valid], pair_node[valid]))  # by node, then draw order
-        pair_node, pair_feature, cost, thresh = (a[valid][order]
-                                                 for a in (pair_node, pair_feature, cost, thresh))
-        first = np.flatnonzero(np.diff(pair_node, prepend=-1))
-        best = segment_argmin(cost, first, np.diff(np.append(first, len(cost))))
+        # each node's best pair: the smallest cost, on a tie the feature drawn first
+        order = np.lexsort((pair_draw, cost, pair_node))
+        best = order[group_starts(pair_node[order])]
+        best = best[cost[best] < np.inf]  # none where every feature is constant or too few rows
         winners = open_nodes[pair_node[best]]
         feature[winners], threshold[winners] = pair_feature[best], thresh[best]
         return feature, threshold
@@ -259,54 +292,63 @@ class LevelGrower:
         are the ones it examines. Returns the (node, f) pairs looked at: their node (index
         into open_nodes), draw position, feature, row count, rows and the rows' ranks (laid
         end to end), and whether each is examined."""
-        n_features = self.sorted.X.shape[1]
-        starts = np.cumsum(sizes) - sizes
-        draws = self.rng.permuted(np.tile(np.arange(n_features), (len(open_nodes), 1)), axis=1)
+        starts = segment_starts(sizes)
+        draws = self.rng.permuted(self.features[None].repeat(len(open_nodes), axis=0), axis=1)
         # a feature constant in the parent is constant here: never looked at, so each node's
         # candidates are the other features, in its draw order, laid end to end
         unknown = ~constant[open_nodes[:, None], draws]
         candidates = draws[unknown]
         n_candidates = unknown.sum(axis=1)
-        candidate_start = np.cumsum(n_candidates) - n_candidates
+        candidate_start = segment_starts(n_candidates)
+        if self.examines_all:  # every candidate at once, and every one that varies is examined
+            pair_node = np.arange(len(open_nodes)).repeat(n_candidates)
+            pair_draw = np.arange(len(candidates)) - candidate_start[pair_node]
+            return (pair_node, pair_draw, candidates,
+                    *self._look_at(rows, starts, sizes, open_nodes[pair_node], candidates,
+                                   constant))
         found = np.zeros(len(open_nodes), np.intp)  # varying features found
         drawn = np.zeros(len(open_nodes), np.intp)  # candidates drawn
-        looked_at, rounds = [], 0
+        want = np.minimum(self.n_try, n_candidates)
+        looked_at = []
         while True:  # constant features do not count: draw the shortfall again, then 2, 4... ×
-            rounds += 1
-            want = np.minimum((self.n_try - found) << (rounds - 1), n_candidates - drawn)
-            if not want.any():
-                break
-            first = np.repeat(np.cumsum(want) - want, want)
-            pair_node = np.repeat(np.arange(len(open_nodes)), want)
+            first = segment_starts(want).repeat(want)  # each pair's node's first pair
+            pair_node = np.arange(len(open_nodes)).repeat(want)
             pair_draw = drawn[pair_node] + np.arange(len(first)) - first
             pair_feature = candidates[candidate_start[pair_node] + pair_draw]
-            node = open_nodes[pair_node]
-            size = sizes[node]
-            ranks, pair_rows = self._ranks(rows, starts[node], size, pair_feature)
-            varies = self._varies(ranks, size)
-            constant[node, pair_feature] = ~varies
-            running = np.cumsum(varies)
+            size, ranks, pair_rows, varies = self._look_at(rows, starts, sizes,
+                                                           open_nodes[pair_node], pair_feature,
+                                                           constant)
+            running = varies.cumsum()
             found_here = running - (running - varies)[first]  # varying features so far, per node
             examine = varies & (found[pair_node] + found_here <= self.n_try)
             found += np.bincount(pair_node[examine], minlength=len(open_nodes))
             drawn += want
             looked_at.append((pair_node, pair_draw, pair_feature, size, ranks, pair_rows, examine))
+            want = np.minimum((self.n_try - found) << len(looked_at), n_candidates - drawn)
+            if not want.any():
+                break
+        if len(looked_at) == 1:  # the usual case: each node's first draws were enough
+            return looked_at[0]
         return tuple(map(np.concatenate, zip(*looked_at)))
 
-    def _row_bits(self):
-        """Bits that hold a row index."""
-        return max(1, (self.sorted.rank.shape[1] - 1).bit_length())
+    def _look_at(self, rows, starts, sizes, node, pair_feature, constant):
+        """The row count, ranks and rows (laid end to end) of (node, f) pairs, and whether
+        x_f varies in the node; the features found constant are marked in `constant`."""
+        size = sizes[node]
+        ranks, pair_rows = self._ranks(rows, starts[node], size, pair_feature)
+        varies = self._varies(ranks, size)
+        constant[node, pair_feature] = ~varies
+        return size, ranks, pair_rows, varies
 
-    def _chunks(self, size):
-        """The pairs cut into chunks of about CHUNK (row, statistic) entries, and of at most
-        2^(62 - bits) / width pairs so that a sort key (p · width + rank) << bits | row fits
-        in int64: each chunk's slice of the pairs and slice of their rows laid end to end."""
-        ends = np.cumsum(size)
-        max_pairs = max(1, (1 << (62 - self._row_bits())) // self.sorted.values.shape[1])
-        if ends[-1] * self.stats.width <= CHUNK and len(size) <= max_pairs:
+    def _chunks(self, size, n_entries):
+        """The pairs (n_entries rows in all) cut into chunks of about CHUNK (row, statistic)
+        entries, and of at most max_pairs pairs so that a sort key fits in int64: each chunk's
+        slice of the pairs and slice of their rows laid end to end."""
+        if n_entries * self.stats.width <= CHUNK and len(size) <= self.max_pairs:
             return [(slice(None), slice(None))]
+        ends = size.cumsum()
         new_chunk = np.diff(ends * self.stats.width // CHUNK) > 0
-        new_chunk |= np.diff(np.arange(len(size)) // max_pairs) > 0
+        new_chunk |= np.diff(np.arange(len(size)) // self.max_pairs) > 0
         pair_edges = np.concatenate([[0], np.flatnonzero(new_chunk) + 1, [len(size)]])
         row_edges = np.append(0, ends)[pair_edges]
         return [(slice(*pair_edges[i:i + 2]), slice(*row_edges[i:i + 2]))
@@ -316,25 +358,30 @@ class LevelGrower:
         """The rows of each (node, f) pair and their ranks rank_f(row), the pairs laid end
         to end."""
         n = self.sorted.rank.shape[1]
-        position = np.repeat(row_start - (np.cumsum(size) - size), size)  # p's i-th: start_p + i
+        position = (row_start - segment_starts(size)).repeat(size)  # p's i-th: start_p + i
         position += np.arange(len(position))
-        pair_rows = np.take(rows, position)
-        flat = np.repeat(pair_feature * n, size)  # entry (f, row) of the (features, n) rank array
+        pair_rows = rows.take(position)  # take: a faster gather than [position]
+        flat = (pair_feature * n).repeat(size)  # entry (f, row) of the (features, n) rank array
         flat += pair_rows
-        return np.take(self.sorted.rank, flat), pair_rows  # flat: np.take reads it flat
+        return self.sorted.rank.take(flat), pair_rows  # flat: take reads the array flat
 
     def _varies(self, ranks, size):
         """Whether x_f takes more than one value in the node, for each (node, f) pair: whether
         the pair's largest rank exceeds its smallest (equal values have equal ranks)."""
-        first_of_pair = np.cumsum(size) - size
+        first_of_pair = segment_starts(size)
         return np.minimum.reduceat(ranks, first_of_pair) < np.maximum.reduceat(ranks, first_of_pair)
 
-    def _by_histogram(self, size, pair_feature):
+    def _by_histogram(self, size, pair_feature, n_entries):
         """Which (node, f) pairs find their runs with a histogram rather than a sort: those
         whose feature has at most HISTOGRAM_BINS_PER_ROW distinct values per row of the node
         (the histogram's cost grows with the feature's distinct values, the sort's with the
-        node's rows)."""
-        return self.sorted.n_distinct[pair_feature] <= HISTOGRAM_BINS_PER_ROW * size
+        node's rows). A level of fewer than SMALL_LEVEL rows (n_entries, all pairs) takes one
+        path: the sort unless every pair would take the histogram (there the fixed cost of a
+        second path outweighs what it saves)."""
+        histogram = self.sorted.n_distinct[pair_feature] <= HISTOGRAM_BINS_PER_ROW * size
+        if n_entries < SMALL_LEVEL and not histogram.all():
+            histogram[:] = False
+        return histogram
 
     def _score(self, ranks, pair_rows, size, pair_feature, examine):
         """(cost, threshold) of the best split of each (node, f) pair to `examine` (cost = inf
@@ -342,11 +389,13 @@ class LevelGrower:
         _by_histogram picks with a histogram, the others with a sort (the same runs, so the
         same splits either way)."""
         cost, threshold = np.full(len(size), np.inf), np.full(len(size), np.nan)
-        histogram = self._by_histogram(size, pair_feature)
+        histogram = self._by_histogram(size, pair_feature, len(ranks))
         for find_runs, pairs in ((self._runs_by_histogram, examine & histogram),
                                  (self._runs_by_sort, examine & ~histogram)):
+            if pairs.all():  # one path for every pair: nothing to select
+                return self._score_by(find_runs, ranks, pair_rows, size, pair_feature)
             if pairs.any():
-                rows = np.repeat(pairs, size)
+                rows = pairs.repeat(size)
                 cost[pairs], threshold[pairs] = self._score_by(
                     find_runs, ranks[rows], pair_rows[rows], size[pairs], pair_feature[pairs])
         return cost, threshold
@@ -357,8 +406,8 @@ class LevelGrower:
         results = [self._best_of_runs(*find_runs(ranks[rows], pair_rows[rows], size[pairs],
                                                  pair_feature[pairs]),
                                       size[pairs], pair_feature[pairs])
-                   for pairs, rows in self._chunks(size)]
-        return tuple(map(np.concatenate, zip(*results)))
+                   for pairs, rows in self._chunks(size, len(ranks))]
+        return results[0] if len(results) == 1 else tuple(map(np.concatenate, zip(*results)))
 
     def _runs_by_sort(self, ranks, pair_rows, size, pair_feature):
         """The runs of equal x of each pair, found by sorting: one int64 per row,
@@ -367,21 +416,18 @@ class LevelGrower:
         p · width + rank changes. Returns what _best_of_runs takes: the statistics of each
         run (statistic, run), its key p · width + rank and its number of rows, each pair's
         first run, and the key of each pair's rank 0."""
-        width, bits = self.sorted.values.shape[1], self._row_bits()
-        pair_base = np.arange(len(size), dtype=np.int64) * width
-        key = np.repeat(pair_base, size)
+        pair_base = np.arange(len(size), dtype=np.int64) * self.width
+        key = pair_base.repeat(size)
         key += ranks
-        key <<= bits
+        key <<= self.row_bits
         key |= pair_rows
         key.sort()
-        row = key & ((1 << bits) - 1)
-        key >>= bits  # p · width + rank: equal within a run of equal x_f, different across pairs
-        new_run = np.ones(len(key), bool)
-        np.not_equal(key[1:], key[:-1], out=new_run[1:])
-        run_start = np.flatnonzero(new_run)
-        run_rows = np.diff(np.append(run_start, len(key)))
-        run = np.repeat(np.arange(len(run_start)), run_rows)
-        first_run = run[np.cumsum(size) - size]
+        row = key & ((1 << self.row_bits) - 1)
+        key >>= self.row_bits  # p · width + rank: equal within a run of equal x_f, not across pairs
+        run_start = group_starts(key)
+        run_rows = segment_lengths(run_start, len(key))
+        run = np.arange(len(run_start)).repeat(run_rows)
+        first_run = run[segment_starts(size)]
         return (self.stats.sums(row, run, len(run_start)), key[run_start], run_rows, first_run,
                 pair_base)
 
@@ -392,43 +438,42 @@ class LevelGrower:
         increasing x_f within each pair (no sort). Returns what _runs_by_sort does (the row
         counts only when min_samples_leaf > 1 needs them)."""
         bins = self.sorted.n_distinct[pair_feature]
-        bin_start = np.cumsum(bins) - bins
-        key = np.repeat(bin_start, size)
+        bin_start = segment_starts(bins)
+        key = bin_start.repeat(size)
         key += ranks
-        n_bins = bin_start[-1] + bins[-1]
+        n_bins = int(bin_start[-1] + bins[-1])
         stats = self.stats.sums(pair_rows, key, n_bins)
-        run_key = np.flatnonzero(self.stats.total(stats.T) > 0)
+        run_key = (self.stats.total(stats.T) > 0).nonzero()[0]
         run_rows = (np.bincount(key, minlength=n_bins)[run_key] if self.min_samples_leaf > 1
                     else None)
-        return stats[:, run_key], run_key, run_rows, np.searchsorted(run_key, bin_start), bin_start
+        return stats[:, run_key], run_key, run_rows, run_key.searchsorted(bin_start), bin_start
 
     def _best_of_runs(self, stats, run_key, run_rows, first_run, pair_base, size, pair_feature):
         """(cost, threshold) of the best split of each (node, f) pair from its runs of equal x
         (see _runs_by_sort); cost = inf where no threshold leaves min_samples_leaf rows on
         both sides."""
-        runs = np.diff(np.append(first_run, len(run_key)))  # of each pair
-        left, total = segment_cumsum(stats, first_run)
-        right = np.repeat(total, runs, axis=1)
-        right -= left
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cost = self.stats.split_cost(left, right)
-        cost[~self._allowed(run_rows, first_run, runs, size)] = np.inf
+        runs = segment_lengths(first_run, len(run_key))  # of each pair
+        children = np.empty((2, *stats.shape))  # after each run: the left child's statistics,
+        left, total = segment_cumsum(stats, first_run, out=children[0])
+        np.subtract(total.repeat(runs, axis=1), left, out=children[1])  # the right child's
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 right of a pair's last run
+            cost = self.stats.split_cost(children)
+        self._forbid(cost, run_rows, first_run, runs, size)
         best = segment_argmin(cost, first_run, runs)
-        after = np.minimum(best + 1, len(run_key) - 1)
-        # a run's key minus its pair's base is its rank: entry (feature, rank) of values
-        shift = pair_feature * self.sorted.values.shape[1] - pair_base
-        x = self.sorted.values.ravel()
-        return cost[best], midpoint(x[run_key[best] + shift], x[run_key[after] + shift])
+        # best + 1 is the pair's next run: a pair has two runs at least (its feature varies),
+        # and its last run (cost inf) comes after its first smallest cost.
+        # A run's key minus its pair's base is its rank: x_f's value of that rank
+        shift = pair_feature * self.width - pair_base
+        return cost[best], midpoint(self.x[run_key[best] + shift],
+                                    self.x[run_key[best + 1] + shift])
 
-    def _allowed(self, run_rows, first_run, runs, size):
-        """Whether the split after each run leaves min_samples_leaf rows on both sides: never
-        after a pair's last run. With min_samples_leaf = 1 that is all (every run holds a row,
-        so both sides of any other split do, and `run_rows` may be None); otherwise the rows
-        left of each split are a running count over the pair's runs."""
-        allowed = np.ones(runs.sum(), bool)
-        allowed[first_run + runs - 1] = False
+    def _forbid(self, cost, run_rows, first_run, runs, size):
+        """Set cost = inf for the split after each run that leaves fewer than min_samples_leaf
+        rows on a side: always after a pair's last run. With min_samples_leaf = 1 that is all
+        (every run holds a row, so both sides of any other split do, and `run_rows` may be
+        None); otherwise the rows left of each split are a running count over the pair's runs."""
+        cost[first_run + runs - 1] = np.inf
         if self.min_samples_leaf > 1:
             n_left = segment_cumsum(run_rows.copy(), first_run)[0]
-            n_right = np.repeat(size, runs) - n_left
-            allowed &= (n_left >= self.min_samples_leaf) & (n_right >= self.min_samples_leaf)
-        return allowed
+            n_right = size.repeat(runs) - n_left
+            cost[(n_left < self.min_samples_leaf) | (n_right < self.min_samples_leaf)] = np.inf

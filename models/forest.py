@@ -76,15 +76,15 @@ class _Forest(BaseEstimator):
                                 max_features=self.max_features, random_state=seed)
 
     def _average(self, X: np.ndarray, use: list[np.ndarray] | None = None):
-        """(Σ_b tree_b(x), number of trees summed) for every row; `use[b]` masks rows for tree b."""
-        total, count = None, np.zeros(len(X))
+        """(Σ_b tree_b(x), number of trees summed) for every row of the validated X; `use[b]`
+        masks rows for tree b."""
+        total, count = 0.0, np.zeros(len(X))
         for b, tree in enumerate(self.estimators_):
-            rows = np.ones(len(X), bool) if use is None else use[b]
-            output = np.zeros((len(X), *self._tree_output(tree, X[:1]).shape[1:]))
-            if rows.any():
-                output[rows] = self._tree_output(tree, X[rows])
-            total = output if total is None else total + output
-            count += rows
+            output = self._tree_output(tree, X)
+            if use is not None:
+                output[~use[b]] = 0.0
+            total = total + output
+            count += 1 if use is None else use[b]
         return total, count
 
     def _set_oob_score(self, X: np.ndarray, y: np.ndarray) -> None:
@@ -130,7 +130,7 @@ class RandomForestClassifier(ClassifierMixin, _Forest):
         return ClassStats(codes, weight, self.n_classes_, CRITERIA[self.criterion])
 
     def _tree_output(self, tree: DecisionTreeClassifier, X: np.ndarray) -> np.ndarray:
-        return tree.predict_proba(X)
+        return tree.predict_proba(X, check_input=False)
 
     def _store_oob(self, oob: np.ndarray, codes: np.ndarray) -> None:
         self.oob_decision_function_ = oob
@@ -175,7 +175,7 @@ class RandomForestRegressor(RegressorMixin, _Forest):
         return ValueStats(y, weight)
 
     def _tree_output(self, tree: DecisionTreeRegressor, X: np.ndarray) -> np.ndarray:
-        return tree.predict(X)
+        return tree.predict(X, check_input=False)
 
     def _store_oob(self, oob: np.ndarray, y: np.ndarray) -> None:
         self.oob_prediction_ = oob

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,8 @@ from models._validation import (
     predict_input,
 )
 
+TINY = np.finfo(np.float64).tiny  # the smallest normal float
+
 
 def gini(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
     """1 - Σ_c p_c² = 1 - Σ_c count_c² / n², for rows of class counts `stats` over `n` samples
@@ -54,8 +57,10 @@ def gini(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
 def entropy(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
     """-Σ_c p_c log2 p_c (with 0 log 0 = 0)."""
     p = stats / n[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=-1)
+    # p log p = 0 where p = 0 (and p >= 1/W is far above TINY elsewhere; np.log2's `where=`
+    # would round some logarithms an ulp apart from the whole-array np.log2)
+    log_p = np.log2(np.maximum(p, TINY))
+    return -(p * log_p).sum(axis=-1)
 
 
 CRITERIA: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
@@ -70,7 +75,7 @@ class Tree:
     Node 0 is the root and nodes are numbered level by level; children_left/right and
     feature are LEAF (-1) at leaves; `value` holds the class fractions (or [mean y]) of
     the node's training samples, n_node_samples their number, weighted_n_node_samples
-    their total weight (bootstrap counts in a forest).
+    their total weight (bootstrap counts in a forest); max_depth is the deepest leaf's depth.
     """
 
     children_left: np.ndarray
@@ -81,40 +86,45 @@ class Tree:
     impurity: np.ndarray
     n_node_samples: np.ndarray
     weighted_n_node_samples: np.ndarray
+    max_depth: int
 
     @classmethod
-    def from_levels(cls, stats, nodes: list, splits: list) -> Tree:
-        """Assemble the arrays from LevelGrower.grow's per-level nodes and splits."""
-        node_stats, impurity, sizes = (np.concatenate(column) for column in zip(*nodes))
-        count = len(sizes)
-        left, right, feature = (np.full(count, LEAF) for _ in range(3))
-        threshold = np.full(count, np.nan)
-        for parent, split_feature, split_threshold, left_child in splits:
-            left[parent], right[parent] = left_child, left_child + 1
-            feature[parent], threshold[parent] = split_feature, split_threshold
+    def from_levels(cls, stats, levels: list) -> Tree:
+        """Assemble the arrays from LevelGrower.grow's levels. Nodes are numbered level by
+        level and each level's children in the order of their parents, so the k-th split
+        node (in node order) has children 2k + 1 and 2k + 2."""
+        node_stats, impurity, sizes, feature, threshold = (np.concatenate(column)
+                                                           for column in zip(*levels))
+        split = feature != LEAF
+        left = np.full(len(feature), LEAF)
+        left[split] = 1 + 2 * np.arange(np.count_nonzero(split))
+        right = np.where(split, left + 1, LEAF)
         return cls(left, right, feature, threshold, stats.value(node_stats), impurity,
-                   sizes, stats.total(node_stats))
+                   sizes, stats.total(node_stats), len(levels) - 1)
 
     @property
     def node_count(self) -> int:
         return len(self.feature)
 
-    @property
-    def max_depth(self) -> int:
-        depth = np.zeros(self.node_count, dtype=int)
-        for node in np.flatnonzero(self.children_left != LEAF):  # parents come before children
-            depth[[self.children_left[node], self.children_right[node]]] = depth[node] + 1
-        return int(depth.max())
+    @cached_property
+    def _steps(self) -> tuple[np.ndarray, np.ndarray]:
+        """What apply follows: the children of node i at 2i (left) and 2i + 1 (right), and the
+        feature it tests; a leaf is both its own children (and tests feature 0, unused)."""
+        leaf = self.children_left == LEAF
+        itself = np.arange(self.node_count)
+        children = np.column_stack([np.where(leaf, itself, self.children_left),
+                                    np.where(leaf, itself, self.children_right)])
+        return children.ravel(), np.where(leaf, 0, self.feature)
 
     def apply(self, X: np.ndarray) -> np.ndarray:
-        """The leaf each row of X falls into, all rows descending together."""
+        """The leaf each row of X falls into: all rows step down together, max_depth steps
+        (a row that reached its leaf stays there)."""
+        children, feature = self._steps
         node = np.zeros(len(X), dtype=np.intp)
-        inner = np.flatnonzero(self.children_left[node] != LEAF)
-        while len(inner):
-            at = node[inner]
-            go_left = X[inner, self.feature[at]] <= self.threshold[at]
-            node[inner] = np.where(go_left, self.children_left[at], self.children_right[at])
-            inner = inner[self.children_left[node[inner]] != LEAF]
+        row_start = np.arange(len(X)) * X.shape[1]  # X.take(row_start + f) = x_f of every row
+        for _ in range(self.max_depth):
+            x = X.take(row_start + feature[node])
+            node = children.take(2 * node + (x > self.threshold[node]))
         return node
 
     def feature_importances(self, n_features: int) -> np.ndarray:
@@ -159,12 +169,14 @@ class _DecisionTree(BaseEstimator):
                              min_samples_split=self.min_samples_split,
                              min_samples_leaf=self.min_samples_leaf, n_try=self.max_features_,
                              rng=check_random_state(self.random_state))
-        self.tree_ = Tree.from_levels(stats, *grower.grow(np.flatnonzero(weight > 0)))
+        self.tree_ = Tree.from_levels(stats, grower.grow(np.flatnonzero(weight > 0)))
         self.feature_importances_ = self.tree_.feature_importances(presorted.X.shape[1])
 
-    def apply(self, X: Any) -> np.ndarray:
-        """The index of the leaf each sample lands in."""
-        X = predict_input(self, X)
+    def apply(self, X: Any, check_input: bool = True) -> np.ndarray:
+        """The index of the leaf each sample lands in. check_input=False skips the validation
+        of X (a forest passes X validated once for all its trees), as in scikit-learn."""
+        if check_input:
+            X = predict_input(self, X)
         return self.tree_.apply(X)
 
     def get_depth(self) -> int:
@@ -199,14 +211,14 @@ class DecisionTreeClassifier(ClassifierMixin, _DecisionTree):
                    Presorted(X), weight)
         return self
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def predict_proba(self, X: Any, check_input: bool = True) -> np.ndarray:
         """The class fractions of the training samples in each sample's leaf."""
-        leaves = self.apply(X)
+        leaves = self.apply(X, check_input)
         return self.tree_.value[leaves]
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any, check_input: bool = True) -> np.ndarray:
         """The majority class of the leaf; a tie goes to the first class in `classes_`."""
-        proba = self.predict_proba(X)
+        proba = self.predict_proba(X, check_input)
         return self.classes_[np.argmax(proba, axis=1)]
 
 
@@ -232,9 +244,9 @@ class DecisionTreeRegressor(RegressorMixin, _DecisionTree):
         self._grow(ValueStats(y, weight), Presorted(X), weight)
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any, check_input: bool = True) -> np.ndarray:
         """The mean target of the training samples in each sample's leaf."""
-        leaves = self.apply(X)
+        leaves = self.apply(X, check_input)
         return self.tree_.value[leaves, 0]
 
 

@@ -271,3 +271,53 @@ def test_few_distinct_values_in_a_large_node_go_through_the_histogram(monkeypatc
     assert any(path == "sort" for path, f, size in seen if f == 1 and size < 2000)
     ref = tree.DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
     assert export_text(ours, decimals=6) == tree.export_text(ref, decimals=6)
+
+
+def test_apply_follows_each_row_down_to_its_leaf():
+    """All rows step down together (a leaf is its own child): each lands in the leaf that a
+    walk from the root, one row and one node at a time, reaches; leaves at many depths."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3))
+    y = (X[:, 0] > 0) ^ (X[:, 1] * X[:, 2] > 0.3)
+    fitted = DecisionTreeClassifier(random_state=0).fit(X, y).tree_
+    X_new = rng.normal(size=(200, 3))
+
+    def walk(x):
+        node = 0
+        while fitted.children_left[node] != -1:
+            right = x[fitted.feature[node]] > fitted.threshold[node]
+            node = (fitted.children_right if right else fitted.children_left)[node]
+        return node
+
+    leaves = fitted.apply(X_new)
+    assert len(np.unique(leaves)) > 10 and fitted.max_depth > 4
+    np.testing.assert_array_equal(leaves, [walk(x) for x in X_new])
+
+
+def test_a_small_level_takes_one_path(monkeypatch):
+    """Below SMALL_LEVEL (row, feature) entries, a level's pairs all take one path (the sort,
+    unless every pair would take the histogram) even where a pair alone would take the
+    histogram; above it each pair takes its own. The tree is still scikit-learn's."""
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(0, 3, 2000), rng.normal(size=2000)])
+    y = (X[:, 0] + X[:, 1] + rng.normal(scale=0.5, size=2000) > 1.5).astype(int)
+    choices = []
+    by_histogram = LevelGrower._by_histogram
+
+    def recording(self, size, pair_feature, n_entries):
+        histogram = by_histogram(self, size, pair_feature, n_entries)
+        alone = self.sorted.n_distinct[pair_feature] <= tree_growth.HISTOGRAM_BINS_PER_ROW * size
+        choices.append((n_entries < tree_growth.SMALL_LEVEL, alone, histogram))
+        return histogram
+    monkeypatch.setattr(LevelGrower, "_by_histogram", recording)
+    ours = DecisionTreeClassifier(random_state=0).fit(X, y)
+    assert any(small and alone.any() and not alone.all() for small, alone, _ in choices)
+    for small, alone, histogram in choices:
+        if small:
+            assert histogram.all() if alone.all() else not histogram.any()
+        else:
+            np.testing.assert_array_equal(histogram, alone)
+    assert any(not small and 0 < histogram.sum() < len(histogram)
+               for small, _, histogram in choices)
+    ref = tree.DecisionTreeClassifier(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
