@@ -46,14 +46,6 @@ def example(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
-def shortened(data: Data, quick: bool) -> Data:
-    """`data`, cut to QUICK_ROWS training and test rows for a quick run."""
-    if not quick:
-        return data
-    return Data(data.X_train[:QUICK_ROWS], data.y_train[:QUICK_ROWS],
-                data.X_test[:QUICK_ROWS], data.y_test[:QUICK_ROWS], data.label)
-
-
 def social_network_ads(quick: bool) -> tuple[Data, list[Case]]:
     ads = example("_data").social_network_ads_split()
     data = Data(ads.Z_train, ads.y_train, ads.Z_test, ads.y_test,
@@ -73,8 +65,11 @@ def power_plant(quick: bool) -> tuple[Data, list[Case]]:
 def churn(quick: bool) -> tuple[Data, list[Case]]:
     script = example("churn")
     X_train, X_test, y_train, y_test, _ = script.churn_split()
-    data = shortened(Data(X_train, y_train, X_test, y_test, ""), quick)
-    data.label = f"Churn_Modelling {len(data.y_train):,} / {len(data.y_test):,}"
+    if quick:  # a few hundred rows
+        X_train, X_test, y_train, y_test = (a[:QUICK_ROWS] for a in (X_train, X_test, y_train,
+                                                                     y_test))
+    data = Data(X_train, y_train, X_test, y_test,
+                f"Churn_Modelling {len(y_train):,} / {len(y_test):,}")
     return data, [Case("churn: MLP 12 → 12 → 1, early stopping", "", "classify",
                        *script.networks(quick))]
 
