@@ -69,7 +69,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import graphviz
@@ -78,7 +78,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 import tinygrad_edu as tg
 from models._validation import (
@@ -122,6 +122,13 @@ def l2_penalty(module: nn.Module) -> Tensor:
     return total
 
 
+@cache
+def blas_controller() -> ThreadpoolController:
+    """The thread pools of the libraries loaded now, found once: finding them reads
+    the process's memory map, which costs milliseconds, more than a small fit."""
+    return ThreadpoolController()
+
+
 def single_threaded_blas() -> threadpool_limits:
     """A context in which BLAS runs on one thread.
 
@@ -129,7 +136,7 @@ def single_threaded_blas() -> threadpool_limits:
     synchronisation than they save; on a busy machine OpenBLAS's threads can make
     a step 5-20x slower. (scikit-learn's KMeans limits its BLAS threads too.)
     """
-    return threadpool_limits(limits=1, user_api="blas")
+    return blas_controller().limit(limits=1, user_api="blas")
 
 
 def seed_for(random_state: Any) -> int:

@@ -426,3 +426,19 @@ def test_sklearn_code_runs_unchanged(ours, theirs, params, blobs):
         reference = theirs(**params).fit(X, y)
     model = ours(**params).fit(X, y)
     assert abs(model.score(X, y) - reference.score(X, y)) < 0.05
+
+
+def test_single_threaded_blas_limits_every_blas_pool_and_restores_it():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from models._gradient_training import single_threaded_blas
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    with threadpool_limits(2, user_api="blas"):
+        assert blas_threads() and set(blas_threads()) == {2}
+        for _ in range(2):  # the second use reuses the cached view of the pools
+            with single_threaded_blas():
+                assert set(blas_threads()) == {1}
+            assert set(blas_threads()) == {2}
