@@ -36,10 +36,13 @@ from tinygrad_edu.autograd import (
 )
 from tinygrad_edu import data, func, nn, optim  # tg.nn, tg.optim as torch.nn, torch.optim
 from tinygrad_edu.functional import einsum
+from tinygrad_edu.memory import keep_freed_memory_unless_opted_out
 from tinygrad_edu.rng import manual_seed
 from tinygrad_edu.serialization import load, save
 
 __version__ = "0.1.0"
+
+keep_freed_memory_unless_opted_out()  # see memory.py: each step reuses the last one's pages
 
 __all__ = [
     "OPS", "Tensor", "arange", "concatenate", "data", "detect_anomaly", "einsum", "enable_grad",
