@@ -115,6 +115,16 @@ def prepare_torch(problem: Problem) -> EpochRun:
     return torch_epoch(model, torch.optim.Adam(model.parameters(), lr=LEARNING_RATE), problem)
 
 
+def torch_without_onednn(problem: Problem) -> np.ndarray:
+    """The batch losses of PyTorch's epoch with its oneDNN convolutions switched off (its
+    own im2col ones instead): the same maths in another order of float32 additions, which
+    shows how far two correct float32 trajectories drift apart over an epoch."""
+    import torch
+
+    with torch.backends.mkldnn.flags(enabled=False):
+        return prepare_torch(problem)()
+
+
 PREPARES: dict[str, Callable[[Problem], EpochRun]] = {
     "tinygrad_edu": prepare_tinygrad,
     "torch": prepare_torch,

@@ -85,6 +85,20 @@ def test_the_mlp_losses_agree(quick_run):
     assert loss_row[4] == "yes"
 
 
+def test_the_lenet_losses_agree_and_pytorch_against_itself_is_shown(quick_run):
+    _, after, raw = quick_run
+    lenet = raw["lenet_epoch"]
+    if "batch_losses" not in lenet:
+        pytest.skip("PyTorch is not installed")
+    ours, torch = (np.array(lenet["batch_losses"][name]) for name in ("tinygrad_edu", "torch"))
+    torch_again = np.array(lenet["torch_without_onednn_batch_losses"])
+    assert len(torch_again) == len(torch)
+    np.testing.assert_allclose(ours, torch, rtol=1e-3)  # --quick: eight batches
+    np.testing.assert_allclose(torch_again, torch, rtol=1e-3)
+    assert any("PyTorch against itself" in cells[1] for cells in table_rows(after)
+               if cells[0] == "lenet_epoch")
+
+
 def test_gradchecks_pass(quick_run):
     _, _, raw = quick_run
     assert all(mode["passed"] for mode in raw["gradcheck_cost"].values())
