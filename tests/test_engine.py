@@ -281,3 +281,12 @@ def test_max_splits_the_gradient_evenly_between_ties():
     x = leaf([[1.0, 3.0, 3.0], [2.0, 0.0, -1.0]])
     x.max(axis=1).sum().backward()
     assert_close(x.grad, [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
+
+
+def test_ops_without_parameters_share_one_read_only_params_mapping():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    first, second = (x + 1.0)._ctx, (x * 2.0)._ctx
+    assert first.params is second.params and dict(first.params) == {}
+    with pytest.raises(TypeError):  # shared by every such op, so nobody may write to it
+        first.params["axis"] = 0
+    assert x.sum(axis=0)._ctx.params == {"axis": (0,), "keepdims": False}  # its own dict

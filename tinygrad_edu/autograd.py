@@ -34,6 +34,7 @@ import itertools
 import os
 import threading
 import traceback
+import types
 import weakref
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -200,7 +201,7 @@ class Context:
         self.function = function
         self.parents = parents
         self._inputs = inputs
-        self.params = params
+        self.params = params or _NO_PARAMS
         self.needs_input_grad = _SHARED_FLAGS.get(needs_input_grad, needs_input_grad)
         versions = tuple([t._version_counter.value for t in parents])
         self.input_versions = _SHARED_ZEROS.get(versions, versions)
@@ -248,13 +249,15 @@ class Context:
 
 
 # Nearly every op records one of a few needs_input_grad flags and input versions,
-# such as (True, False) and (0, 0). A graph of a million ops need not keep a million
-# copies of them (nor give the garbage collector a million more objects to walk):
-# a Context keeps the one copy in these tables (every tuple of up to four flags,
-# and the all-zero versions) instead of its own.
+# such as (True, False) and (0, 0), and most ops have no parameters. A graph of a
+# million ops need not keep a million copies of them (nor give the garbage collector
+# a million more objects to walk): a Context keeps the one copy in these tables
+# (every tuple of up to four flags, and the all-zero versions) instead of its own,
+# and one shared, read-only empty mapping for "no parameters".
 _SHARED_FLAGS = {flags: flags for n in range(1, 5)
                  for flags in itertools.product((False, True), repeat=n)}
 _SHARED_ZEROS = {(0,) * n: (0,) * n for n in range(1, 5)}
+_NO_PARAMS = types.MappingProxyType({})
 
 
 def _modified_error(ctx: Context, which: str, shape: tuple[int, ...], expected: int,
