@@ -124,7 +124,9 @@ def test_rounds_of_mutual_pairs_make_the_merges_of_the_chain(linkage, monkeypatc
     are those of the chain alone on the same distance matrix."""
     rng = np.random.RandomState(0)
     X = np.vstack([rng.randn(60, 2), np.column_stack([1.5 ** np.arange(40) + 10, np.zeros(40)])])
-    D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(axis=-1))
+    D = ((X[:, None] - X[None]) ** 2).sum(axis=-1)  # ward merges on squared distances
+    if linkage != "ward":
+        D = np.sqrt(D)
     np.fill_diagonal(D, np.inf)
     handed_over = []
     chain = agglomerative.nn_chain
