@@ -95,6 +95,8 @@ def lloyd(X: np.ndarray, data: ReferenceRows, centers: np.ndarray, max_iter: int
         n_iter += 1
         labels, distances = assign(data, centers)
         new_centers = update_centers(X, labels, distances, len(centers))
+        if np.array_equal(new_centers, centers):  # a fixed point: this assignment is the last
+            return centers, labels, distances.sum(), n_iter
         shift = ((new_centers - centers) ** 2).sum()
         centers = new_centers
         if (previous is not None and np.array_equal(labels, previous)) or shift <= tol:
