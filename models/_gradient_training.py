@@ -113,9 +113,14 @@ def make_optimizer(name: str, parameters: list[Tensor], lr: float) -> optim.Opti
     return kinds[name](parameters, lr=lr)
 
 
-def l2_penalty(module: nn.Module) -> Tensor:
-    """Σ_W ‖W‖²: the squared entries of every weight matrix, summed (biases left out)."""
-    weights = [p for name, p in module.named_parameters() if name.endswith("weight")]
+def weight_matrices(module: nn.Module) -> list[Tensor]:
+    """The module's weight matrices, the parameters the L2 penalty runs over (not the biases).
+    Found once per fit: walking the module tree costs more than the penalty's ops."""
+    return [p for name, p in module.named_parameters() if name.endswith("weight")]
+
+
+def l2_penalty(weights: list[Tensor]) -> Tensor:
+    """Σ_W ‖W‖²: the squared entries of every weight matrix, summed."""
     total = (weights[0] * weights[0]).sum()
     for weight in weights[1:]:
         total = total + (weight * weight).sum()
@@ -350,7 +355,7 @@ class GradientTrainedModel(BaseEstimator):
         inputs = Tensor(features, dtype=np.float64)
         targets = Tensor(targets, dtype=np.float64 if targets.dtype.kind == "f" else None)
         self.l2_strength_ = float(self._l2_strength(len(features)))
-        parameters = list(module.parameters())
+        parameters, weights = list(module.parameters()), weight_matrices(module)
         optimizer = optim.LBFGS(parameters, max_iter=self.max_iter, max_eval=LBFGS_MAX_EVAL,
                                 tolerance_grad=self.tol,
                                 tolerance_change=LBFGS_TOLERANCE_CHANGE,
@@ -359,7 +364,7 @@ class GradientTrainedModel(BaseEstimator):
 
         def closure() -> Tensor:
             optimizer.zero_grad()
-            loss = self._batch_objective(module, module(inputs), targets)
+            loss = self._batch_objective(weights, module(inputs), targets)
             loss.backward()
             losses.append(loss.item())
             return loss
@@ -412,7 +417,8 @@ class GradientTrainedModel(BaseEstimator):
         optimizer = make_optimizer(self.solver, list(module.parameters()),
                                    self._learning_rate(features))
         with single_threaded_blas():
-            history = fit(module, partial(self._batch_objective, module), optimizer, train_loader,
+            history = fit(module, partial(self._batch_objective, weight_matrices(module)),
+                          optimizer, train_loader,
                           val_loader, epochs=self.max_iter, early_stopping=stopper,
                           progress=bool(self.verbose))
         self.module_ = module
@@ -420,11 +426,11 @@ class GradientTrainedModel(BaseEstimator):
         self.validation_loss_curve_ = history.val_loss
         self.n_iter_ = history.epochs
 
-    def _batch_objective(self, module: nn.Module, outputs: Tensor, targets: Tensor) -> Tensor:
+    def _batch_objective(self, weights: list[Tensor], outputs: Tensor, targets: Tensor) -> Tensor:
         """J = mean ℓ(outputs, targets) + (λ/2) Σ_W ‖W‖², as one graph."""
         loss = self._sample_loss(outputs, targets)
         if self.l2_strength_:
-            loss = loss + (0.5 * self.l2_strength_) * l2_penalty(module)
+            loss = loss + (0.5 * self.l2_strength_) * l2_penalty(weights)
         return loss
 
     def _batch_rows(self, n_rows: int) -> int:
@@ -467,7 +473,7 @@ class GradientTrainedModel(BaseEstimator):
             targets = targets.astype(dtype)
         outputs = module(Tensor(self._features(X), dtype=dtype, name="X"))
         targets = Tensor(targets, dtype=targets.dtype, name="y")
-        return self._batch_objective(module, outputs, targets)
+        return self._batch_objective(weight_matrices(module), outputs, targets)
 
     def graph(self, X: Any, y: Any) -> graphviz.Digraph:
         """The Graphviz drawing of `objective(X, y)` after its backward pass: the ops from the

@@ -63,11 +63,9 @@ class KernelColumns:
     """
 
     def __init__(self, kernel, n_rows: int, cache_size: float, copies: int = 1,
-                 matrix: np.ndarray | None = None, rows: np.ndarray | None = None):
-        """`matrix`: the whole K, when the caller has it; or a larger kernel matrix that
-        holds the problem's `rows` (SVC's pairs of classes), whose column j is then
-        matrix[rows[j], rows], read when asked for instead of copying the block."""
-        self.kernel, self.copies, self.rows = kernel, copies, rows
+                 matrix: np.ndarray | None = None):
+        """`matrix`: the whole K, when the caller has it."""
+        self.kernel, self.copies = kernel, copies
         self.capacity = max(2, int(cache_size * 2**20 // (8 * copies * n_rows)))
         if matrix is None and 8 * n_rows**2 <= cache_size * 2**20:
             matrix = kernel(kernel.B)  # it fits: one matrix product instead of n small ones
@@ -76,7 +74,7 @@ class KernelColumns:
 
     def __call__(self, j: int) -> np.ndarray:
         if self.matrix is not None:  # row j of the symmetric K is column j
-            row = self.matrix[j] if self.rows is None else self.matrix[self.rows[j], self.rows]
+            row = self.matrix[j]
             return row if self.copies == 1 else np.concatenate((row,) * self.copies)
         if j in self.cache:
             self.cache.move_to_end(j)
@@ -104,40 +102,52 @@ def solve_smo(column: Callable[[int], np.ndarray], diagonal: np.ndarray, y: np.n
     score = -y * p
     up_off = np.where(y > 0, 0.0, -np.inf)  # I_up and I_low at α = 0
     low_off = np.where(y < 0, 0.0, np.inf)
+    b, a = np.empty(len(y)), np.empty(len(y))  # work arrays, overwritten at every iteration
     n_iter = 0
     while max_iter < 0 or n_iter < max_iter:
-        i = int((score + up_off).argmax())
-        low_score = score + low_off  # +∞ outside I_low
-        if not (score[i] - low_score.min() >= tol):  # m - M < tol (or a set is empty): optimal
+        i = int(np.add(score, up_off, out=b).argmax())
+        # b_it = s_i - s_t over I_low (-∞ elsewhere); its largest value is m - M
+        np.add(score, low_off, out=b)
+        np.subtract(score[i], b, out=b)
+        if not (b[b.argmax()] >= tol):  # m - M < tol (or a set is empty): optimal
             return alpha, bias_term(alpha, score, y, C), n_iter, True
         # j: the largest decrease b²/a among the partners in I_low that decrease f (b > 0);
         # b is clipped at 0 elsewhere (outside I_low it is -∞), so those never win
         K_i = column(i)
-        b = np.subtract(score[i], low_score, out=low_score)
         np.maximum(b, 0.0, out=b)
-        a = diagonal[i] + diagonal
+        np.add(diagonal[i], diagonal, out=a)
         a -= 2.0 * K_i
         np.maximum(a, TAU, out=a)  # a ≤ 0 (or below τ): τ
         decrease = b * b
         decrease /= a
         j = int(decrease.argmax())
-        # the step along d (d_i = y_i, d_j = -y_j), cut at the box
-        room_i = C - alpha[i] if y[i] > 0 else alpha[i]
-        room_j = alpha[j] if y[j] > 0 else C - alpha[j]
-        step = min(b[j] / a[j], room_i, room_j)
-        alpha[i] += y[i] * step
-        alpha[j] -= y[j] * step
-        if step == room_i:  # put a variable the step took to its bound exactly on it
-            alpha[i] = C if y[i] > 0 else 0.0
-        if step == room_j:
-            alpha[j] = 0.0 if y[j] > 0 else C
+        step = take_step(alpha, y, i, j, float(b[j] / a[j]), C)
         score -= step * (K_i - column(j))
         for t in (i, j):
-            in_up = alpha[t] < C if y[t] > 0 else alpha[t] > 0
-            in_low = alpha[t] > 0 if y[t] > 0 else alpha[t] < C
-            up_off[t], low_off[t] = (0.0 if in_up else -np.inf), (0.0 if in_low else np.inf)
+            up_off[t], low_off[t] = set_offsets(alpha[t], y[t], C)
         n_iter += 1
     return alpha, bias_term(alpha, score, y, C), n_iter, False
+
+
+def take_step(alpha: np.ndarray, y: np.ndarray, i: int, j: int, newton: float,
+              C: float) -> float:
+    """Move α_i by +y_i t and α_j by -y_j t with t the Newton step b_ij / a_ij cut at the box
+    (a variable the cut takes to a bound is put on it exactly); returns t."""
+    alpha_i, alpha_j = float(alpha[i]), float(alpha[j])
+    up_i, up_j = y[i] > 0, y[j] > 0
+    room_i = C - alpha_i if up_i else alpha_i
+    room_j = alpha_j if up_j else C - alpha_j
+    step = min(newton, room_i, room_j)
+    alpha[i] = (C if up_i else 0.0) if step == room_i else alpha_i + (step if up_i else -step)
+    alpha[j] = (0.0 if up_j else C) if step == room_j else alpha_j - (step if up_j else -step)
+    return step
+
+
+def set_offsets(alpha_t: float, y_t: float, C: float) -> tuple[float, float]:
+    """Variable t's offsets: (0 in I_up, else -∞), (0 in I_low, else +∞)."""
+    in_up = alpha_t < C if y_t > 0 else alpha_t > 0
+    in_low = alpha_t > 0 if y_t > 0 else alpha_t < C
+    return (0.0 if in_up else -np.inf), (0.0 if in_low else np.inf)
 
 
 def bias_term(alpha: np.ndarray, score: np.ndarray, y: np.ndarray, C: float) -> float:

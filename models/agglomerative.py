@@ -12,7 +12,10 @@ clusters. The linkages, for clusters A and B:
 
 None of them needs the points again after the first distance matrix: when A
 and B merge, the distance from the new cluster to any C follows from d(A, C),
-d(B, C) and d(A, B) (the Lance–Williams update, `LINKAGE_UPDATES`).
+d(B, C) and d(A, B) (the Lance–Williams update, `LINKAGE_UPDATES`). Ward's update
+is a weighted sum of *squared* distances, so for ward the matrix holds d² (which
+ranks the pairs as d does) and the heights are rooted once, at the end: no square
+root and no squares at every merge.
 
 Scanning the whole matrix for its minimum at every merge would take O(n³) time;
 the same merges come out of the nearest-neighbour chain (ward, complete,
@@ -34,13 +37,13 @@ from models._distance import squared_euclidean
 from models._validation import check_at_most, check_choice, check_positive_int, fit_input
 
 
-def _ward(d_ac, d_bc, d_ab, n_a, n_b, n_c):
-    """d(A∪B, C)² = ((n_a+n_c) d_ac² + (n_b+n_c) d_bc² - n_c d_ab²) / (n_a+n_b+n_c)."""
-    total = n_a + n_b + n_c
-    return np.sqrt(((n_a + n_c) * d_ac**2 + (n_b + n_c) * d_bc**2 - n_c * d_ab**2) / total)
+def _ward(d2_ac, d2_bc, d2_ab, n_a, n_b, n_c):
+    """d(A∪B, C)² = ((n_a+n_c) d_ac² + (n_b+n_c) d_bc² - n_c d_ab²) / (n_a+n_b+n_c),
+    on squared distances in and out."""
+    return ((n_a + n_c) * d2_ac + (n_b + n_c) * d2_bc - n_c * d2_ab) / (n_a + n_b + n_c)
 
 
-# d(A∪B, C) from d(A, C), d(B, C), d(A, B) and the cluster sizes.
+# d(A∪B, C) from d(A, C), d(B, C), d(A, B) and the cluster sizes (ward: all squared).
 LINKAGE_UPDATES: dict[str, Callable[..., np.ndarray]] = {
     "single": lambda d_ac, d_bc, d_ab, n_a, n_b, n_c: np.minimum(d_ac, d_bc),
     "complete": lambda d_ac, d_bc, d_ab, n_a, n_b, n_c: np.maximum(d_ac, d_bc),
@@ -58,12 +61,16 @@ def merge_tree(X: np.ndarray, linkage: str) -> tuple[np.ndarray, np.ndarray]:
     finished by the nearest-neighbour chain; both find the same merges as the greedy
     "merge the closest pair" loop.
     """
-    D = np.sqrt(squared_euclidean(X, X))
+    D = squared_euclidean(X, X)
+    if linkage != "ward":  # ward merges on squared distances
+        D = np.sqrt(D, out=D)
     np.fill_diagonal(D, np.inf)
     if linkage == "single":
         pairs, heights = minimum_spanning_tree(D)
     else:
         pairs, heights = mutual_nearest_rounds(D, linkage)
+    if linkage == "ward":
+        heights = np.sqrt(heights)
     return label_merges(pairs, heights, len(X))
 
 

@@ -21,7 +21,7 @@ them, so the same random_state picks the same centres.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -44,18 +44,23 @@ from models._validation import (
     predict_input,
 )
 
+SHARED_DRAW_ROWS = 2048
+"""Up to this many rows (32 MiB of distances), several k-means++ runs read their draws'
+distances from one matrix of all the pairs (`KMeans._draw_distances`)."""
 
-def kmeans_plusplus(X: np.ndarray, data: ReferenceRows, k: int,
+
+def kmeans_plusplus(X: np.ndarray, distances_from: Callable[[np.ndarray], np.ndarray], k: int,
                     rng: np.random.RandomState) -> np.ndarray:
-    """k initial centres from the rows of X (`data`: the same rows, centred) by greedy k-means++."""
+    """k initial centres from the rows of X by greedy k-means++. `distances_from(rows)` gives
+    the squared distances from those rows of X to every row, (len(rows), n)."""
     n_trials = 2 + int(np.log(k))
     first = rng.choice(len(X), p=np.full(len(X), 1 / len(X)))  # scikit-learn's draw (not randint)
     centers = [X[first]]
-    closest = data.squared_distances(X[first:first + 1])[0]  # D(x)² for every point
+    closest = distances_from(np.array([first]))[0]  # D(x)² for every point
     for _ in range(1, k):
         draws = rng.uniform(size=n_trials) * closest.sum()
         candidates = np.minimum(np.searchsorted(np.cumsum(closest), draws), len(X) - 1)
-        potentials = np.minimum(closest, data.squared_distances(X[candidates]))
+        potentials = np.minimum(closest, distances_from(candidates))
         best = np.argmin(potentials.sum(axis=1))
         centers.append(X[candidates[best]])
         closest = potentials[best]
@@ -95,6 +100,8 @@ def lloyd(X: np.ndarray, data: ReferenceRows, centers: np.ndarray, max_iter: int
         n_iter += 1
         labels, distances = assign(data, centers)
         new_centers = update_centers(X, labels, distances, len(centers))
+        if np.array_equal(new_centers, centers):  # a fixed point: this assignment is the last
+            return centers, labels, distances.sum(), n_iter
         shift = ((new_centers - centers) ** 2).sum()
         centers = new_centers
         if (previous is not None and np.array_equal(labels, previous)) or shift <= tol:
@@ -142,13 +149,15 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         tol = self.tol * X.var(axis=0).mean()  # tol is relative to the data's spread
         data = ReferenceRows(X)  # centred once, for every distance of every run
         best = None
+        runs = self._n_runs()
         # the products here are thin (k columns), as in scikit-learn's Lloyd, which also
         # keeps BLAS on one thread: on a busy machine OpenBLAS's threads made a fit of
         # 10,000 MNIST digits 4x slower (16.9 s instead of 4.3 s)
         with single_threaded_blas():
-            for _ in range(self._n_runs()):
+            distances_from = self._draw_distances(X, data, runs)
+            for _ in range(runs):
                 if self.init == "k-means++":
-                    start = kmeans_plusplus(X, data, self.n_clusters, rng)
+                    start = kmeans_plusplus(X, distances_from, self.n_clusters, rng)
                 else:
                     start = X[rng.choice(len(X), self.n_clusters, replace=False)]
                 run = lloyd(X, data, start, self.max_iter, tol)
@@ -158,6 +167,17 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self.inertia_ = float(self.inertia_)
         self._n_features_out = self.n_clusters
         return self
+
+    def _draw_distances(self, X: np.ndarray, data: ReferenceRows,
+                        runs: int) -> Callable[[np.ndarray], np.ndarray]:
+        """What k-means++ measures its draws with: rows of the matrix of all the squared
+        distances between the rows of X when several runs share a small X (it is computed
+        once; on small data a call costs more in overhead than in arithmetic), otherwise
+        the distances of the drawn rows alone."""
+        if self.init == "k-means++" and runs > 1 and len(X) <= SHARED_DRAW_ROWS:
+            between = data.squared_distances(X)
+            return lambda rows: between[rows]
+        return lambda rows: data.squared_distances(X[rows])
 
     def predict(self, X: Any) -> np.ndarray:
         """The index of the nearest centre for each row of X."""

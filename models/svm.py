@@ -349,7 +349,8 @@ class SVC(ClassifierMixin, KernelMachine):
 
     def fit(self, X: Any, y: Any) -> SVC:
         """One SMO solve per pair of classes. When the kernel matrix of all the rows
-        fits in cache_size, it is computed once and each pair reads its block."""
+        fits in cache_size, it is computed once and each pair copies out its block
+        (two classes: the whole matrix, not copied)."""
         self._check_kernel_parameters()
         X, y = fit_input(self, X, y)
         self.classes_, codes = fit_classes(self, y)
@@ -363,8 +364,9 @@ class SVC(ClassifierMixin, KernelMachine):
             rows = np.flatnonzero((codes == a) | (codes == b))
             signs = np.where(codes[rows] == b, 1.0, -1.0)
             kernel = self._kernel(X[rows])
-            columns = KernelColumns(kernel, len(rows), self.cache_size,
-                                    matrix=full, rows=None if full is None else rows)
+            # the pair's block of the whole matrix (two classes: the matrix itself)
+            block = full[np.ix_(rows, rows)] if full is not None and len(rows) < len(X) else full
+            columns = KernelColumns(kernel, len(rows), self.cache_size, matrix=block)
             alpha, rho, n_iter[m] = self._solve(columns, kernel.diagonal(), signs,
                                                 -np.ones(len(rows)))
             coef[rows, m] = signs * alpha

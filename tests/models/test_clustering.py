@@ -5,7 +5,8 @@ import pytest
 from sklearn import cluster as sk
 from sklearn.metrics import adjusted_rand_score
 
-from models import AgglomerativeClustering, KMeans, agglomerative
+from models import AgglomerativeClustering, KMeans, agglomerative, kmeans
+from models._distance import ReferenceRows
 from models.agglomerative import linkage_matrix, plot_dendrogram
 from models.kmeans import elbow, elbow_point
 
@@ -124,7 +125,9 @@ def test_rounds_of_mutual_pairs_make_the_merges_of_the_chain(linkage, monkeypatc
     are those of the chain alone on the same distance matrix."""
     rng = np.random.RandomState(0)
     X = np.vstack([rng.randn(60, 2), np.column_stack([1.5 ** np.arange(40) + 10, np.zeros(40)])])
-    D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(axis=-1))
+    D = ((X[:, None] - X[None]) ** 2).sum(axis=-1)  # ward merges on squared distances
+    if linkage != "ward":
+        D = np.sqrt(D)
     np.fill_diagonal(D, np.inf)
     handed_over = []
     chain = agglomerative.nn_chain
@@ -147,6 +150,21 @@ def test_agglomerative_same_labels_on_mnist_digits(mnist_digits, linkage):
     ours = AgglomerativeClustering(n_clusters=10, linkage=linkage).fit(X)
     ref = sk.AgglomerativeClustering(n_clusters=10, linkage=linkage).fit(X)
     assert adjusted_rand_score(ours.labels_, ref.labels_) == 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kmeans_plusplus_draws_the_same_centres_from_the_shared_matrix(seed):
+    """Rows of the matrix of all pairs (several runs on small data) or the distances of the
+    drawn rows alone (`KMeans._draw_distances`): the same draws, the same centres."""
+    X = np.random.default_rng(seed).standard_normal((300, 4))
+    data = ReferenceRows(X)
+    between = data.squared_distances(X)
+    for run in range(5):
+        shared = kmeans.kmeans_plusplus(X, lambda rows: between[rows], 6,
+                                        np.random.RandomState(run))
+        alone = kmeans.kmeans_plusplus(X, lambda rows: data.squared_distances(X[rows]), 6,
+                                       np.random.RandomState(run))
+        np.testing.assert_array_equal(shared, alone)
 
 
 @pytest.mark.parametrize("random_state", [0, 1, 2])

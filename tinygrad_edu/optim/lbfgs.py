@@ -62,11 +62,11 @@ def two_loop_direction(grad: np.ndarray, steps: list[np.ndarray], changes: list[
     alphas = [0.0] * len(steps)
     for i in reversed(range(len(steps))):
         alphas[i] = (steps[i] @ q) * rhos[i]
-        q = q - alphas[i] * changes[i]
+        q -= alphas[i] * changes[i]
     r = q * h_diag
     for i in range(len(steps)):
         beta = (changes[i] @ r) * rhos[i]
-        r = r + (alphas[i] - beta) * steps[i]
+        r += (alphas[i] - beta) * steps[i]
     return r
 
 
@@ -229,9 +229,9 @@ class LBFGS(Optimizer):
 
     def _move(self, t: float, d: np.ndarray) -> None:
         """θ ← θ + t d, in place (each parameter's version counts the change)."""
-        offset = 0
+        offset, step = 0, t * d
         for p in self._params:
-            p.data += t * d[offset:offset + p.size].reshape(p.shape)
+            p.data += step[offset:offset + p.size].reshape(p.shape)
             p._count_in_place_change()
             offset += p.size
 
