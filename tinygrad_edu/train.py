@@ -210,8 +210,9 @@ def _train_one_epoch(model: Any, loss_fn: Callable, optimizer: Any, loader: Iter
         if metric is not None:
             total_metric += metric(outputs.detach(), targets) * n
         count += n
-        bar.set_postfix(loss=f"{total_loss / count:.4f}", refresh=False)
-        bar.update()
+        if not bar.disable:
+            bar.set_postfix(loss=f"{total_loss / count:.4f}", refresh=False)
+            bar.update()
     if count == 0:
         raise ValueError("fit: train_loader gave no batches")
     return total_loss / count, (total_metric / count if metric is not None else None)
