@@ -15,7 +15,7 @@ from models import (
 )
 from models import _tree_growth as tree_growth
 from models._tree_growth import LevelGrower, Presorted, segment_cumsum
-from models.tree import export_graphviz, export_text
+from models.tree import export_graphviz, export_text, seeded
 
 
 def correct(model, X, y) -> int:
@@ -369,3 +369,15 @@ def test_a_small_level_is_scored_whole_with_the_same_splits(monkeypatch, make):
     calls.clear()
     RandomForestRegressor(n_estimators=2, random_state=0).fit(X, y.astype(float))
     assert not calls
+
+
+def test_seeded_gives_check_random_states_numbers():
+    """An int seed re-seeds the thread's RandomState: the numbers of a new RandomState(seed),
+    whatever was drawn before; anything else is check_random_state's."""
+    first = seeded(5).randint(0, 1000, 20)
+    seeded(7).randint(0, 1000, 50)
+    np.testing.assert_array_equal(seeded(np.int64(5)).randint(0, 1000, 20), first)
+    np.testing.assert_array_equal(first, np.random.RandomState(5).randint(0, 1000, 20))
+    own = np.random.RandomState(3)
+    assert seeded(own) is own
+    assert isinstance(seeded(None), np.random.RandomState)
