@@ -299,7 +299,7 @@ class LevelGrower:
         draws = self.rng.permuted(self.features[None].repeat(len(open_nodes), axis=0), axis=1)
         if self.stats.exact and len(self.features) * len(rows) <= SMALL_GRID:
             found, found_feature, found_threshold = self._small_level_splits(
-                rows, sizes, splittable, node_stats, draws, constant)
+                rows, sizes, splittable, node_stats, draws)
         else:
             found, found_feature, found_threshold = self._pair_splits(
                 rows, sizes, open_nodes, draws, constant)
@@ -319,13 +319,15 @@ class LevelGrower:
         best = best[cost[best] < np.inf]  # none where every feature is constant or too few rows
         return pair_node[best], pair_feature[best], thresh[best]
 
-    def _small_level_splits(self, rows, sizes, splittable, node_stats, draws, constant):
+    def _small_level_splits(self, rows, sizes, splittable, node_stats, draws):
         """What _pair_splits returns, for a small level (few rows): every open node and every
         feature at once, each node's rows sorted by each feature, one (feature, position)
         grid for the level. Its few arrays are small and it takes some forty NumPy calls,
         about a third of the pair path's, whose fixed cost dominates a small level. Used
         only for class counts: integers, summed exactly in any order, so the split costs
-        are the pair path's to the bit (a forest's bootstrap counts are integers too)."""
+        are the pair path's to the bit (a forest's bootstrap counts are integers too).
+        It does not need `constant` (it sees every feature) and leaves it as it is: the levels
+        below a small level hold fewer rows, so they are small too."""
         in_open = splittable.repeat(sizes)  # rows are grouped by node
         rows, sizes = rows[in_open], sizes[splittable]
         n_open, n_rows = len(sizes), len(rows)
@@ -362,12 +364,10 @@ class LevelGrower:
         cost = np.full(key.shape, np.inf)
         cost[f, i] = self.stats.split_cost(children)
         # each node's best per feature; it examines the first n_try that vary, in draw order
-        varies = np.logical_or.reduceat(between, start, axis=1).T  # (open node, f)
-        constant[splittable] = ~varies
         each = np.arange(n_open)[:, None]
         drawn_cost = np.minimum.reduceat(cost, start, axis=1).T[each, draws]
         if not self.examines_all:
-            drawn_varies = varies[each, draws]
+            drawn_varies = np.logical_or.reduceat(between, start, axis=1).T[each, draws]
             drawn_cost[~drawn_varies | (drawn_varies.cumsum(axis=1) > self.n_try)] = np.inf
         choice = drawn_cost.argmin(axis=1)  # the first smallest: the feature drawn first
         best_cost = drawn_cost[each[:, 0], choice]
@@ -377,7 +377,7 @@ class LevelGrower:
         low = np.minimum.reduceat(np.where(hit, np.arange(n_rows), n_rows), start)
         found = (best_cost < np.inf).nonzero()[0]
         f, low = best_feature[found], low[found]
-        base = f * self.width - found * self.width  # key minus this: x's index in self.x
+        base = (f - found) * self.width  # key + base: x's index in self.x
         return found, f, midpoint(self.x[key[f, low] + base], self.x[key[f, low + 1] + base])
 
     def _draw_pairs(self, rows, sizes, open_nodes, draws, constant):
