@@ -32,7 +32,7 @@ from sklearn.utils import check_random_state
 
 from models._tree_growth import ClassStats, Presorted, ValueStats
 from models._validation import check_positive_int, encode_classes, fit_input, predict_input
-from models.tree import CRITERIA, DecisionTreeClassifier, DecisionTreeRegressor
+from models.tree import CRITERIA, DecisionTreeClassifier, DecisionTreeRegressor, seeded
 
 
 class _Forest(BaseEstimator):
@@ -51,7 +51,7 @@ class _Forest(BaseEstimator):
 
         def fit_one(seed: int):
             """One tree on a bootstrap sample, given as counts (weights) of the rows."""
-            rows = np.random.RandomState(seed).randint(0, n, n) if self.bootstrap else np.arange(n)
+            rows = seeded(seed).randint(0, n, n) if self.bootstrap else np.arange(n)
             weight = np.bincount(rows, minlength=n).astype(np.float64)
             tree = self._make_tree(seed)
             tree.n_features_in_ = X.shape[1]

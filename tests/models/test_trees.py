@@ -15,7 +15,7 @@ from models import (
 )
 from models import _tree_growth as tree_growth
 from models._tree_growth import LevelGrower, Presorted, segment_cumsum
-from models.tree import export_graphviz, export_text
+from models.tree import export_graphviz, export_text, seeded
 
 
 def correct(model, X, y) -> int:
@@ -142,6 +142,7 @@ def test_a_feature_constant_in_a_node_is_not_examined_below_it(monkeypatch):
         return ranks(self, rows, row_start, size, pair_feature)
 
     monkeypatch.setattr(LevelGrower, "_ranks", recording_ranks)
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", 0)  # every level (node, feature) pair by pair
     ours = DecisionTreeClassifier(random_state=0).fit(X, y)
     assert ours.tree_.feature[0] == 0 and ours.get_depth() >= 2
     left = frozenset(np.flatnonzero(x0 <= ours.tree_.threshold[0]))
@@ -239,6 +240,7 @@ def test_histogram_and_sort_find_the_same_splits(monkeypatch, make):
             calls[path] += 1
             return method(self, *args)
         monkeypatch.setattr(LevelGrower, f"_runs_by_{path}", counted)
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", 0)  # every level (node, feature) pair by pair
     fitted = {}
     for path, ratio in (("histogram", np.inf), ("sort", 0.0)):
         monkeypatch.setattr(tree_growth, "HISTOGRAM_BINS_PER_ROW", ratio)
@@ -265,6 +267,7 @@ def test_few_distinct_values_in_a_large_node_go_through_the_histogram(monkeypatc
             seen.extend((path, f, s) for f, s in zip(pair_feature, size))
             return method(self, ranks, pair_rows, size, pair_feature)
         monkeypatch.setattr(LevelGrower, f"_runs_by_{path}", recording)
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", 0)  # every level (node, feature) pair by pair
     ours = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
     assert ("histogram", 0, 2000) in seen  # the root's pair for the 5-valued column
     assert all(path == "histogram" for path, f, _ in seen if f == 0)
@@ -310,6 +313,7 @@ def test_a_small_level_takes_one_path(monkeypatch):
         choices.append((n_entries < tree_growth.SMALL_LEVEL, alone, histogram))
         return histogram
     monkeypatch.setattr(LevelGrower, "_by_histogram", recording)
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", 0)  # every level (node, feature) pair by pair
     ours = DecisionTreeClassifier(random_state=0).fit(X, y)
     assert any(small and alone.any() and not alone.all() for small, alone, _ in choices)
     for small, alone, histogram in choices:
@@ -321,3 +325,59 @@ def test_a_small_level_takes_one_path(monkeypatch):
                for small, _, histogram in choices)
     ref = tree.DecisionTreeClassifier(random_state=0).fit(X, y)
     np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DecisionTreeClassifier(random_state=0),
+    lambda: DecisionTreeClassifier(criterion="entropy", min_samples_leaf=4, random_state=0),
+    lambda: DecisionTreeClassifier(max_features=2, min_samples_split=9, random_state=1),
+    lambda: RandomForestClassifier(n_estimators=3, random_state=0),
+    lambda: RandomForestClassifier(n_estimators=3, criterion="entropy", max_features=3,
+                                   random_state=0),
+])
+def test_a_small_level_is_scored_whole_with_the_same_splits(monkeypatch, make):
+    """Scoring every level whole (_small_level_splits: all features of all open nodes at
+    once) and scoring every level pair by pair grow the same trees, node for node, on four
+    classes and columns with 2, 5, 40 and 300 distinct values (the 5-valued one is 0
+    wherever the 2-valued one is: constant in some nodes, where max_features skips it).
+    A classifier's small levels take the whole path, a regressor's never (its float sums
+    would add up in another order)."""
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(0, 2, 300), rng.randint(0, 5, 300),
+                         rng.randint(0, 40, 300) / 8.0, rng.normal(size=300)])
+    X[X[:, 0] == 0, 1] = 0.0
+    y = ((X[:, 1] > 2) + (X[:, 2] + X[:, 3] + rng.normal(scale=0.5, size=300) > 2.5)
+         + 2 * (X[:, 0] == 1))
+    calls = []
+    small_level = LevelGrower._small_level_splits
+
+    def counted(self, *args):
+        calls.append(len(args[0]))
+        return small_level(self, *args)
+    monkeypatch.setattr(LevelGrower, "_small_level_splits", counted)
+    fitted = {}
+    for grid in (np.inf, 0):
+        monkeypatch.setattr(tree_growth, "SMALL_GRID", grid)
+        calls.clear()
+        fitted[grid] = _fitted_arrays(make().fit(X, y))
+        assert (len(calls) > 0) == (grid == np.inf)
+    assert len(fitted[0][0][0]) > 25  # a real tree, not a stump
+    for whole, by_pairs in zip(fitted[np.inf], fitted[0]):
+        for a, b in zip(whole, by_pairs):
+            np.testing.assert_array_equal(a, b)
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", np.inf)
+    calls.clear()
+    RandomForestRegressor(n_estimators=2, random_state=0).fit(X, y.astype(float))
+    assert not calls
+
+
+def test_seeded_gives_check_random_states_numbers():
+    """An int seed re-seeds the thread's RandomState: the numbers of a new RandomState(seed),
+    whatever was drawn before; anything else is check_random_state's."""
+    first = seeded(5).randint(0, 1000, 20)
+    seeded(7).randint(0, 1000, 50)
+    np.testing.assert_array_equal(seeded(np.int64(5)).randint(0, 1000, 20), first)
+    np.testing.assert_array_equal(first, np.random.RandomState(5).randint(0, 1000, 20))
+    own = np.random.RandomState(3)
+    assert seeded(own) is own
+    assert isinstance(seeded(None), np.random.RandomState)
