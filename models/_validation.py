@@ -38,9 +38,11 @@ def encode_classes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(classes, codes): the sorted distinct labels and y as indices into them.
 
     Labels may be anything sortable (ints, strings); continuous targets are
-    rejected, as scikit-learn's classifiers do.
+    rejected, as scikit-learn's classifiers do. A 1-D array of integers or booleans
+    always holds classes, so only other targets go through scikit-learn's check.
     """
-    check_classification_targets(y)
+    if not (y.ndim == 1 and y.dtype.kind in "biu"):
+        check_classification_targets(y)
     classes, codes = np.unique(y, return_inverse=True)
     return classes, codes
 

@@ -442,3 +442,23 @@ def test_single_threaded_blas_limits_every_blas_pool_and_restores_it():
             with single_threaded_blas():
                 assert set(blas_threads()) == {1}
             assert set(blas_threads()) == {2}
+
+
+@pytest.mark.parametrize("y", [np.array([3, 1, 3, 2]), np.array([True, False, True]),
+                               np.array([7, 7, 9], dtype=np.uint8), np.array([1.0, 0.0, 1.0]),
+                               np.array([0.5, 1.5, 0.5]), np.array(["b", "a", "b"])],
+                         ids=repr)
+def test_encode_classes_accepts_and_rejects_what_scikit_learn_does(y):
+    from sklearn.utils.multiclass import check_classification_targets
+
+    from models._validation import encode_classes
+
+    try:
+        check_classification_targets(y)
+    except ValueError:
+        with pytest.raises(ValueError, match="Unknown label type"):
+            encode_classes(y)
+        return
+    classes, codes = encode_classes(y)
+    np.testing.assert_array_equal(classes[codes], y)
+    np.testing.assert_array_equal(classes, np.unique(y))
