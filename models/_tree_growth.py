@@ -57,6 +57,7 @@ O(n_try · Σ_rows depth(row) · log) — the work of sorting each node per feat
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -66,6 +67,40 @@ CHUNK = 1 << 20  # (row, feature) pairs × statistics per chunk: bounds the memo
 HISTOGRAM_BINS_PER_ROW = 1.0  # see LevelGrower._by_histogram
 SMALL_LEVEL = 1 << 10  # rows of all (node, feature) pairs of a level: see LevelGrower._by_histogram
 SMALL_GRID = 1 << 12  # rows × features of a level: see LevelGrower._small_level_splits
+TINY = np.finfo(np.float64).tiny  # the smallest normal float
+# gives each split the entry of its node in an array over nodes (along the last axis): a
+# np.repeat where each node's splits are consecutive, a np.take otherwise
+Spread = Callable[[np.ndarray], np.ndarray]
+
+
+def gini(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """1 - Σ_c p_c² = 1 - Σ_c count_c² / n², for rows of class counts `stats` over `n` samples
+    (scikit-learn's order of operations, so that equal costs tie as in scikit-learn; one
+    pass over the counts, np.einsum's row-wise dot product)."""
+    return 1.0 - np.einsum("...c,...c->...", stats, stats) / (n * n)
+
+
+def entropy(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """-Σ_c p_c log2 p_c (with 0 log 0 = 0)."""
+    p = stats / n[..., None]
+    # p log p = 0 where p = 0 (and p >= 1/W is far above TINY elsewhere; np.log2's `where=`
+    # would round some logarithms an ulp apart from the whole-array np.log2)
+    log_p = np.log2(np.maximum(p, TINY))
+    return -np.add.reduce(p * log_p, axis=-1)  # ndarray.sum's ufunc, without its wrapper
+
+
+CRITERIA: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "gini": gini, "entropy": entropy,
+}
+
+
+def transpose(X: np.ndarray, block: int = 128) -> np.ndarray:
+    """X.T, contiguous, copied a block of rows at a time: each block's rows and columns stay
+    in the cache (np.ascontiguousarray(X.T) took 4× longer on MNIST's 10,000 × 784)."""
+    columns = np.empty(X.shape[::-1], X.dtype)
+    for start in range(0, len(X), block):
+        columns[:, start:start + block] = X[start:start + block].T
+    return columns
 
 
 class Presorted:
@@ -81,7 +116,7 @@ class Presorted:
 
     def __init__(self, X: np.ndarray):
         self.X = X
-        columns = np.ascontiguousarray(X.T)
+        columns = transpose(X)
         ordered = np.sort(columns, axis=1)
         new_value = np.ones(columns.shape, bool)
         new_value[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
@@ -127,11 +162,29 @@ class ClassStats:
         """The class fractions."""
         return stats / self.total(stats)[:, None]
 
-    def split_cost(self, children: np.ndarray) -> np.ndarray:
-        """W_L·H(L) + W_R·H(R), for the class counts (2, n_classes, n_splits) of the left
-        children (children[0]) and of the right ones (one impurity call for both)."""
-        w = np.add.reduce(children, axis=1)
-        return np.add.reduce(w * self._impurity(children.transpose(0, 2, 1), w), axis=0)
+    def split_cost(self, left: np.ndarray, total: np.ndarray, spread: Spread) -> np.ndarray:
+        """W_L·H(L) + W_R·H(R) of each split, from the class counts (n_classes, n_splits) of
+        its left child and those (n_classes, n_nodes) of the nodes split, spread(total) (see
+        Spread) the counts of each split's node.
+        The right child's counts are the node's minus the left's. The gini needs only each
+        child's W and Σ_c count_c², and Σ_c R_c² = Σ_c T_c² - 2 Σ_c T_c·L_c + Σ_c L_c² (T the
+        node's counts): exact for integer counts, so the right child's counts are never built
+        and the costs are those of the right child's array to the bit."""
+        if self._impurity is not gini:  # (entropy) from the right child's counts, one
+            children = np.empty((2, *left.shape))  # impurity call for both children
+            children[0] = left
+            np.subtract(spread(total), left, out=children[1])
+            w = np.add.reduce(children, axis=1)
+            return np.add.reduce(w * self._impurity(children.transpose(0, 2, 1), w), axis=0)
+        w_left = np.add.reduce(left, axis=0)
+        square_left = np.einsum("cs,cs->s", left, left)
+        w_right = spread(np.add.reduce(total, axis=0))
+        w_right -= w_left
+        square_right = spread(np.einsum("cn,cn->n", total, total))
+        square_right -= 2.0 * np.einsum("cs,cs->s", spread(total), left)
+        square_right += square_left
+        return (w_left * (1.0 - square_left / (w_left * w_left))
+                + w_right * (1.0 - square_right / (w_right * w_right)))
 
 
 class ValueStats:
@@ -163,12 +216,16 @@ class ValueStats:
         """[mean y]."""
         return (stats[:, 1] / stats[:, 0] + self.shift)[:, None]
 
-    def split_cost(self, children: np.ndarray) -> np.ndarray:
-        """W_L·Var(L) + W_R·Var(R) = Σwy² - S_L²/W_L - S_R²/W_R, for the statistics
-        (2, 3, n_splits) of the left children (children[0]) and of the right ones; Σwy² is the
+    def split_cost(self, left: np.ndarray, total: np.ndarray, spread: Spread) -> np.ndarray:
+        """W_L·Var(L) + W_R·Var(R) = Σwy² - S_L²/W_L - S_R²/W_R, from the statistics
+        (3, n_splits) of each split's left child and those (3, n_nodes) of the nodes split,
+        spread(total) (see Spread) those of each split's node (the right child's: the node's
+        minus the left's); Σwy² is the
         node's, the same for every split, so only -S_L²/W_L - S_R²/W_R is returned
         (scikit-learn's proxy)."""
-        return -(children[:, 1] ** 2 / children[:, 0]).sum(axis=0)
+        right = spread(total)
+        right -= left
+        return -(left[1] ** 2 / left[0] + right[1] ** 2 / right[0])
 
 
 def segment_starts(lengths: np.ndarray) -> np.ndarray:
@@ -201,17 +258,19 @@ def segment_argmin(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) 
     return np.minimum.reduceat(index, starts)
 
 
-def segment_cumsum(values: np.ndarray, first: np.ndarray,
-                   out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def segment_cumsum(values: np.ndarray, first: np.ndarray, out: np.ndarray | None = None,
+                   totals: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Running sums along the last axis of `values` restarting at each segment (segment i
-    starts at first[i]), into `out` if given, and each segment's total; `values` is
-    overwritten.
+    starts at first[i]), into `out` if given, and each segment's total (`totals` when the
+    caller knows them: their exact sums, or the running sums do not restart at zero);
+    `values` is overwritten.
 
     One np.cumsum does it: each segment's first entry is lowered by the total of the segment
     before it, so the running sum is back to zero where a segment starts. (Statistics lie
     along axis 0 and entries along the contiguous last axis: np.cumsum and np.add.reduceat
     are several times faster along it.)"""
-    totals = np.add.reduceat(values, first, axis=-1)
+    if totals is None:
+        totals = np.add.reduceat(values, first, axis=-1)
     values[..., first[1:]] -= totals[..., :-1]
     return values.cumsum(axis=-1, out=out), totals
 
@@ -299,17 +358,18 @@ class LevelGrower:
                 rows, sizes, splittable, node_stats, draws)
         else:
             found, found_feature, found_threshold = self._pair_splits(
-                rows, sizes, open_nodes, draws, constant)
+                rows, sizes, open_nodes, draws, constant, node_stats)
         winners = open_nodes[found]
         feature[winners], threshold[winners] = found_feature, found_threshold
         return feature, threshold
 
-    def _pair_splits(self, rows, sizes, open_nodes, draws, constant):
+    def _pair_splits(self, rows, sizes, open_nodes, draws, constant, node_stats):
         """The open nodes that have a split (indices into open_nodes), and its feature and
         threshold: each (node, f) pair scored on its own rows (see the module docstring)."""
         pair_node, pair_draw, pair_feature, size, ranks, pair_rows, examine = self._draw_pairs(
             rows, sizes, open_nodes, draws, constant)
-        cost, thresh = self._score(ranks, pair_rows, size, pair_feature, examine)
+        cost, thresh = self._score(ranks, pair_rows, size, pair_feature, examine,
+                                   node_stats[open_nodes[pair_node]])
         # each node's best pair: the smallest cost, on a tie the feature drawn first
         order = np.lexsort((pair_draw, cost, pair_node))
         best = order[group_starts(pair_node[order])]
@@ -355,12 +415,10 @@ class LevelGrower:
         per_row = self.stats.per_row.take(rows.take(position), axis=1)
         node_first = (np.arange(len(key))[:, None] * n_rows + start).ravel()
         left = segment_cumsum(per_row.reshape(len(per_row), -1), node_first)[0]
-        children = np.empty((2, len(left), len(where)))  # and the right child's: node - left
-        np.take(left, where, axis=1, out=children[0])
-        node = open_node.take(where % n_rows)
-        np.subtract(node_stats[splittable].take(node, axis=0).T, children[0], out=children[1])
         cost = np.full(key.shape, np.inf)
-        cost.ravel()[where] = self.stats.split_cost(children)
+        cost.ravel()[where] = self.stats.split_cost(
+            left.take(where, axis=1), node_stats[splittable].T,
+            partial(np.take, indices=open_node.take(where % n_rows), axis=-1))
         # each node's best per feature; it examines the first n_try that vary, in draw order
         each = np.arange(n_open)[:, None]
         drawn_cost = np.minimum.reduceat(cost, start, axis=1).T[each, draws]
@@ -473,7 +531,7 @@ class LevelGrower:
             histogram[:] = False
         return histogram
 
-    def _score(self, ranks, pair_rows, size, pair_feature, examine):
+    def _score(self, ranks, pair_rows, size, pair_feature, examine, pair_stats):
         """(cost, threshold) of the best split of each (node, f) pair to `examine` (cost = inf
         for the others), from its rows and their ranks laid end to end: the pairs that
         _by_histogram picks with a histogram, the others with a sort (the same runs, so the
@@ -483,19 +541,21 @@ class LevelGrower:
         for find_runs, pairs in ((self._runs_by_histogram, examine & histogram),
                                  (self._runs_by_sort, examine & ~histogram)):
             if pairs.all():  # one path for every pair: nothing to select
-                return self._score_by(find_runs, ranks, pair_rows, size, pair_feature)
+                return self._score_by(find_runs, ranks, pair_rows, size, pair_feature,
+                                      pair_stats)
             if pairs.any():
                 rows = pairs.repeat(size)
                 cost[pairs], threshold[pairs] = self._score_by(
-                    find_runs, ranks[rows], pair_rows[rows], size[pairs], pair_feature[pairs])
+                    find_runs, ranks[rows], pair_rows[rows], size[pairs], pair_feature[pairs],
+                    pair_stats[pairs])
         return cost, threshold
 
-    def _score_by(self, find_runs, ranks, pair_rows, size, pair_feature):
+    def _score_by(self, find_runs, ranks, pair_rows, size, pair_feature, pair_stats):
         """(cost, threshold) of the best split of each pair, its runs found by `find_runs`,
         a chunk of pairs at a time."""
         results = [self._best_of_runs(*find_runs(ranks[rows], pair_rows[rows], size[pairs],
                                                  pair_feature[pairs]),
-                                      size[pairs], pair_feature[pairs])
+                                      size[pairs], pair_feature[pairs], pair_stats[pairs])
                    for pairs, rows in self._chunks(size, len(ranks))]
         return results[0] if len(results) == 1 else tuple(map(np.concatenate, zip(*results)))
 
@@ -538,16 +598,19 @@ class LevelGrower:
                     else None)
         return stats[:, run_key], run_key, run_rows, run_key.searchsorted(bin_start), bin_start
 
-    def _best_of_runs(self, stats, run_key, run_rows, first_run, pair_base, size, pair_feature):
+    def _best_of_runs(self, stats, run_key, run_rows, first_run, pair_base, size, pair_feature,
+                      pair_stats):
         """(cost, threshold) of the best split of each (node, f) pair from its runs of equal x
         (see _runs_by_sort); cost = inf where no threshold leaves min_samples_leaf rows on
         both sides."""
         runs = segment_lengths(first_run, len(run_key))  # of each pair
-        children = np.empty((2, *stats.shape))  # after each run: the left child's statistics,
-        left, total = segment_cumsum(stats, first_run, out=children[0])
-        np.subtract(total.repeat(runs, axis=1), left, out=children[1])  # the right child's
+        # after each run: the left child's statistics. A pair's total is its node's: given
+        # where its sums are exact (class counts), summed again over its runs otherwise
+        left, total = segment_cumsum(
+            stats, first_run, out=stats,
+            totals=np.ascontiguousarray(pair_stats.T) if self.stats.exact else None)
         with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 right of a pair's last run
-            cost = self.stats.split_cost(children)
+            cost = self.stats.split_cost(left, total, partial(np.repeat, repeats=runs, axis=-1))
         self._forbid(cost, run_rows, first_run, runs, size)
         best = segment_argmin(cost, first_run, runs)
         # best + 1 is the pair's next run: a pair has two runs at least (its feature varies),

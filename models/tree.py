@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numbers
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -37,7 +37,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
-from models._tree_growth import LEAF, ClassStats, LevelGrower, Presorted, ValueStats
+from models._tree_growth import CRITERIA, LEAF, ClassStats, LevelGrower, Presorted, ValueStats
 from models._validation import (
     check_choice,
     check_positive_int,
@@ -46,7 +46,6 @@ from models._validation import (
     predict_input,
 )
 
-TINY = np.finfo(np.float64).tiny  # the smallest normal float
 _per_thread = threading.local()  # each thread's RandomState, re-seeded by seeded()
 
 
@@ -63,25 +62,6 @@ def seeded(random_state: Any) -> np.random.RandomState:
     return _per_thread.rng
 
 
-def gini(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """1 - Σ_c p_c² = 1 - Σ_c count_c² / n², for rows of class counts `stats` over `n` samples
-    (scikit-learn's order of operations, so that equal costs tie as in scikit-learn; one
-    pass over the counts, np.einsum's row-wise dot product)."""
-    return 1.0 - np.einsum("...c,...c->...", stats, stats) / (n * n)
-
-
-def entropy(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """-Σ_c p_c log2 p_c (with 0 log 0 = 0)."""
-    p = stats / n[..., None]
-    # p log p = 0 where p = 0 (and p >= 1/W is far above TINY elsewhere; np.log2's `where=`
-    # would round some logarithms an ulp apart from the whole-array np.log2)
-    log_p = np.log2(np.maximum(p, TINY))
-    return -np.add.reduce(p * log_p, axis=-1)  # ndarray.sum's ufunc, without its wrapper
-
-
-CRITERIA: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "gini": gini, "entropy": entropy,
-}
 
 
 @dataclass
