@@ -34,10 +34,13 @@ The segments of the features examined are then laid end to end and
    (statistic, run) so that the next steps run along contiguous memory;
 2. accumulated: the statistics of the left child after run r are a running sum
    over the runs of its segment (one np.cumsum for all segments: see
-   segment_cumsum), the right child's are the segment total minus that;
+   segment_cumsum), the right child's are the node's total minus that (the gini
+   needs only each child's W and Σ count², so for it the right child's counts are
+   never built: ClassStats.split_cost);
 3. scored: every threshold of every segment gets its split cost in one
    vectorised expression, and a segmented argmin picks each segment's best;
-   one np.lexsort by (node, cost, draw) then picks each node's best segment.
+   a second one, over the segments sorted by node (in draw order), picks each
+   node's best segment.
 
 A small level of a classification tree (features × rows at most SMALL_GRID: the Social
 Network Ads tree at every level, MNIST's never) is scored whole instead, with fewer NumPy
@@ -366,13 +369,17 @@ class LevelGrower:
     def _pair_splits(self, rows, sizes, open_nodes, draws, constant, node_stats):
         """The open nodes that have a split (indices into open_nodes), and its feature and
         threshold: each (node, f) pair scored on its own rows (see the module docstring)."""
-        pair_node, pair_draw, pair_feature, size, ranks, pair_rows, examine = self._draw_pairs(
+        pair_node, pair_feature, size, ranks, pair_rows, examine = self._draw_pairs(
             rows, sizes, open_nodes, draws, constant)
         cost, thresh = self._score(ranks, pair_rows, size, pair_feature, examine,
                                    node_stats[open_nodes[pair_node]])
-        # each node's best pair: the smallest cost, on a tie the feature drawn first
-        order = np.lexsort((pair_draw, cost, pair_node))
-        best = order[group_starts(pair_node[order])]
+        # each node's best pair: the smallest cost, on a tie the feature drawn first (a
+        # stable sort by node keeps each node's pairs in draw order: each round of draws
+        # comes after the last)
+        order = pair_node.argsort(kind="stable")
+        first = group_starts(pair_node.take(order))
+        best = order.take(segment_argmin(cost.take(order), first,
+                                         segment_lengths(first, len(order))))
         best = best[cost[best] < np.inf]  # none where every feature is constant or too few rows
         return pair_node[best], pair_feature[best], thresh[best]
 
@@ -438,9 +445,9 @@ class LevelGrower:
 
     def _draw_pairs(self, rows, sizes, open_nodes, draws, constant):
         """Each open node's features in a random order (`draws`); the first n_try that vary
-        in the node are the ones it examines. Returns the (node, f) pairs looked at: their
-        node (index into open_nodes), draw position, feature, row count, rows and the rows'
-        ranks (laid end to end), and whether each is examined."""
+        in the node are the ones it examines. Returns the (node, f) pairs looked at, each
+        node's in its draw order: their node (index into open_nodes), feature, row count,
+        rows and the rows' ranks (laid end to end), and whether each is examined."""
         starts = segment_starts(sizes)
         # a feature constant in the parent is constant here: never looked at, so each node's
         # candidates are the other features, in its draw order, laid end to end
@@ -450,8 +457,7 @@ class LevelGrower:
         candidate_start = segment_starts(n_candidates)
         if self.examines_all:  # every candidate at once, and every one that varies is examined
             pair_node = np.arange(len(open_nodes)).repeat(n_candidates)
-            pair_draw = np.arange(len(candidates)) - candidate_start[pair_node]
-            return (pair_node, pair_draw, candidates,
+            return (pair_node, candidates,
                     *self._look_at(rows, starts, sizes, open_nodes[pair_node], candidates,
                                    constant))
         found = np.zeros(len(open_nodes), np.intp)  # varying features found
@@ -471,7 +477,7 @@ class LevelGrower:
             examine = varies & (found[pair_node] + found_here <= self.n_try)
             found += np.bincount(pair_node[examine], minlength=len(open_nodes))
             drawn += want
-            looked_at.append((pair_node, pair_draw, pair_feature, size, ranks, pair_rows, examine))
+            looked_at.append((pair_node, pair_feature, size, ranks, pair_rows, examine))
             want = np.minimum((self.n_try - found) << len(looked_at), n_candidates - drawn)
             if not want.any():
                 break
