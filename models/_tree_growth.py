@@ -451,8 +451,11 @@ class LevelGrower:
         starts = segment_starts(sizes)
         # a feature constant in the parent is constant here: never looked at, so each node's
         # candidates are the other features, in its draw order, laid end to end
-        unknown = ~constant[open_nodes[:, None], draws]
-        candidates = draws[unknown]
+        # (flat gathers: several times faster than constant[open_nodes[:, None], draws] and
+        # draws[unknown], whose mask has no long runs)
+        unknown = constant.ravel().take(draws + (open_nodes * constant.shape[1])[:, None])
+        np.logical_not(unknown, out=unknown)
+        candidates = draws.ravel().take(unknown.ravel().nonzero()[0])
         n_candidates = unknown.sum(axis=1)
         candidate_start = segment_starts(n_candidates)
         if self.examines_all:  # every candidate at once, and every one that varies is examined
@@ -602,7 +605,8 @@ class LevelGrower:
         run_key = (self.stats.total(stats.T) > 0).nonzero()[0]
         run_rows = (np.bincount(key, minlength=n_bins)[run_key] if self.min_samples_leaf > 1
                     else None)
-        return stats[:, run_key], run_key, run_rows, run_key.searchsorted(bin_start), bin_start
+        return (stats.take(run_key, axis=1), run_key, run_rows, run_key.searchsorted(bin_start),
+                bin_start)
 
     def _best_of_runs(self, stats, run_key, run_rows, first_run, pair_base, size, pair_feature,
                       pair_stats):
