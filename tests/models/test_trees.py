@@ -14,7 +14,14 @@ from models import (
     RandomForestRegressor,
 )
 from models import _tree_growth as tree_growth
-from models._tree_growth import LevelGrower, Presorted, segment_cumsum
+from models._tree_growth import (
+    CRITERIA,
+    ClassStats,
+    LevelGrower,
+    Presorted,
+    segment_cumsum,
+    transpose,
+)
 from models.tree import export_graphviz, export_text, seeded
 
 
@@ -158,6 +165,49 @@ def test_segment_cumsum_restarts_at_each_segment():
     running, totals = segment_cumsum(values.copy(), np.array([0, 2, 3]))
     np.testing.assert_array_equal(running, [[1, 3, 3, 4, 9], [1, 2, 1, 1, 2]])
     np.testing.assert_array_equal(totals, [[3, 3, 9], [2, 1, 2]])
+
+
+def test_segment_cumsum_takes_the_totals_it_is_given():
+    values = np.array([[1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 1.0, 1.0, 1.0, 1.0]])
+    known = np.array([[3.0, 3.0, 9.0], [2.0, 1.0, 2.0]])
+    running, totals = segment_cumsum(values.copy(), np.array([0, 2, 3]), totals=known)
+    np.testing.assert_array_equal(running, [[1, 3, 3, 4, 9], [1, 2, 1, 1, 2]])
+    assert totals is known
+
+
+@pytest.mark.parametrize("criterion", ["gini", "entropy"])
+def test_class_split_cost_is_the_right_childs_to_the_bit(criterion):
+    """ClassStats.split_cost builds no right child for the gini (Σ R² = Σ T² - 2 Σ T·L +
+    Σ L²): on integer counts (a forest's bootstrap weights) it gives, to the bit,
+    W_L·H(L) + W_R·H(R) computed from the right child's counts R = T - L."""
+    rng = np.random.RandomState(0)
+    impurity = CRITERIA[criterion]
+    stats = ClassStats(np.zeros(1, np.intp), np.ones(1), 7, impurity)
+    runs = rng.randint(1, 40, size=200)  # splits of each node
+    total = rng.randint(0, 3000, size=(7, len(runs))).astype(float)
+    total[:, 0] = [5000.0, 0, 0, 0, 0, 0, 1]  # nearly pure: large squares
+    node = np.arange(len(runs)).repeat(runs)
+    left = np.floor(total[:, node] * rng.uniform(0.0, 1.0, size=(7, len(node))))
+    right = total[:, node] - left
+    keep = (left.sum(axis=0) > 0) & (right.sum(axis=0) > 0)
+    left, right, node = left[:, keep], right[:, keep], node[keep]
+    runs = np.bincount(node, minlength=len(runs))
+    expected = np.zeros(len(node))
+    for child in (left, right):
+        w = child.sum(axis=0)
+        expected += w * impurity(child.T, w)
+    got = stats.split_cost(left, total, lambda a: a.repeat(runs, axis=-1))
+    np.testing.assert_array_equal(got, expected)
+    by_take = stats.split_cost(left, total, lambda a: a.take(node, axis=-1))
+    np.testing.assert_array_equal(by_take, expected)
+
+
+def test_transpose_is_x_t_for_any_block():
+    X = np.arange(35.0).reshape(7, 5)
+    for block in (1, 3, 7, 128):
+        columns = transpose(X, block)
+        np.testing.assert_array_equal(columns, X.T)
+        assert columns.flags.c_contiguous
 
 
 def test_presorted_rank_counts_smaller_distinct_values_so_ties_share_it():
