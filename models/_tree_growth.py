@@ -317,7 +317,9 @@ class LevelGrower:
         sizes = np.array([len(rows)])
         node_stats = self.stats.sums(rows, node, 1).T  # (node, statistic)
         depth = 0
-        constant = np.zeros((1, len(self.features)), bool)  # (node, f): x_f constant in it
+        # (node, f): x_f constant in the node; at the root, the features constant in every row
+        # (MNIST's border pixels): never looked at, so the same features are examined
+        constant = (self.sorted.n_distinct == 1)[None]
         while True:
             impurity = self.stats.impurity(node_stats)
             splittable = ((depth < self.max_depth) & (sizes >= self.min_samples_split)
