@@ -30,9 +30,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
 
-from models._tree_growth import ClassStats, Presorted, ValueStats
+from models._tree_growth import CRITERIA, ClassStats, Presorted, ValueStats
 from models._validation import check_positive_int, encode_classes, fit_input, predict_input
-from models.tree import CRITERIA, DecisionTreeClassifier, DecisionTreeRegressor, seeded
+from models.tree import DecisionTreeClassifier, DecisionTreeRegressor, seeded
 
 
 class _Forest(BaseEstimator):
