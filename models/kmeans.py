@@ -97,6 +97,8 @@ def lloyd_pass(X: np.ndarray, data: ReferenceRows, centers: np.ndarray,
 
     blocks = [slice(start, start + LLOYD_BLOCK_ROWS)
               for start in range(0, len(X), LLOYD_BLOCK_ROWS)]
+    if len(blocks) == 1:
+        return one_block(blocks[0])
     labels, distances, counts, sums = zip(*(pool.map if pool else map)(one_block, blocks))
     return np.concatenate(labels), np.concatenate(distances), sum(counts), sum(sums)
 
