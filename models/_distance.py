@@ -65,14 +65,14 @@ class ReferenceRows:
         """A moved like the reference rows: A - μ."""
         return A - self.origin
 
-    def squared_distances(self, A: np.ndarray) -> np.ndarray:
+    def squared_distances(self, A: np.ndarray, within: slice = slice(None)) -> np.ndarray:
         """D[i, j] = ||a_i - b_j||² = ||a_i - μ||² - 2 (a_i - μ)·(b_j - μ) + ||b_j - μ||²,
-        clipped at 0 (rounding can go below)."""
+        clipped at 0 (rounding can go below), for the reference rows b `within` a slice."""
         A = self.centred(A)
         with no_grad():
-            a, b = Tensor(A, dtype=A.dtype), Tensor(self.rows, dtype=A.dtype)
+            a, b = Tensor(A, dtype=A.dtype), Tensor(self.rows[within], dtype=A.dtype)
             a_norms = (a * a).sum(axis=1).reshape(-1, 1)
-            b_norms = Tensor(self.norms, dtype=A.dtype)
+            b_norms = Tensor(self.norms[within], dtype=A.dtype)
             return (a_norms - 2.0 * (a @ b.T) + b_norms).relu().numpy()  # relu: clip at 0
 
     def ranking(self, A: np.ndarray) -> np.ndarray:

@@ -21,7 +21,10 @@ them, so the same random_state picks the same centres.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -35,7 +38,7 @@ from sklearn.utils import check_random_state
 
 from models._distance import ReferenceRows
 from models._gradient_training import single_threaded_blas
-from models._groups import group_means
+from models._groups import group_sums, means_of_sums
 from models._validation import (
     check_at_most,
     check_choice,
@@ -44,6 +47,8 @@ from models._validation import (
     predict_input,
 )
 
+LLOYD_BLOCK_ROWS = 1024
+"""Rows per block of a Lloyd pass (`lloyd_pass`): 6 MiB of MNIST's float64 pixels."""
 SHARED_DRAW_ROWS = 2048
 """Up to this many rows (32 MiB of distances), several k-means++ runs read their draws'
 distances from one matrix of all the pairs (`KMeans._draw_distances`)."""
@@ -67,23 +72,45 @@ def kmeans_plusplus(X: np.ndarray, distances_from: Callable[[np.ndarray], np.nda
     return np.array(centers)
 
 
-def assign(data: ReferenceRows, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, squared distances): each point's nearest centre and its squared distance to it.
+def assign(data: ReferenceRows, centers: np.ndarray,
+           within: slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, squared distances): each point's nearest centre and its squared distance to it,
+    for the points `within` a slice of the reference rows.
 
     The points are the reference rows, so both sets are centred on the points' mean.
     """
-    distances = data.squared_distances(centers).T  # (n_points, k)
+    distances = data.squared_distances(centers, within).T  # (n_points, k)
     labels = np.argmin(distances, axis=1)
-    return labels, distances[np.arange(len(data)), labels]
+    return labels, distances[np.arange(len(distances)), labels]
 
 
-def update_centers(X: np.ndarray, labels: np.ndarray, distances: np.ndarray, k: int) -> np.ndarray:
-    """Each centre moves to the mean of its points.
+def lloyd_pass(X: np.ndarray, data: ReferenceRows, centers: np.ndarray,
+               pool: ThreadPoolExecutor | None):
+    """Lloyd's assignment, and the counts and sums its update needs, block by block of rows:
+    (labels, squared distances, counts, sums). Each block's rows are still in the cache for
+    their second product (the sums), and the blocks run in `pool`'s threads (NumPy's
+    products release the GIL), as scikit-learn runs its Lloyd chunks in OpenMP threads.
+    The blocks' results are combined in their order, so the threads change no number."""
+    def one_block(rows: slice):
+        labels, distances = assign(data, centers, rows)
+        return labels, distances, *group_sums(X[rows], labels, len(centers))
+
+    blocks = [slice(start, start + LLOYD_BLOCK_ROWS)
+              for start in range(0, len(X), LLOYD_BLOCK_ROWS)]
+    if len(blocks) == 1:
+        return one_block(blocks[0])
+    labels, distances, counts, sums = zip(*(pool.map if pool else map)(one_block, blocks))
+    return np.concatenate(labels), np.concatenate(distances), sum(counts), sum(sums)
+
+
+def update_centers(X: np.ndarray, counts: np.ndarray, sums: np.ndarray,
+                   distances: np.ndarray) -> np.ndarray:
+    """Each centre moves to the mean of its points (from their count and sum).
 
     A centre left with no points is moved onto the point farthest from its own
     centre (as scikit-learn does), so k clusters survive.
     """
-    counts, centers = group_means(X, labels, k)
+    centers = means_of_sums(counts, sums)
     empty = np.flatnonzero(counts == 0)
     if len(empty):
         farthest = np.argsort(distances, kind="stable")[::-1][: len(empty)]
@@ -91,15 +118,16 @@ def update_centers(X: np.ndarray, labels: np.ndarray, distances: np.ndarray, k: 
     return centers
 
 
-def lloyd(X: np.ndarray, data: ReferenceRows, centers: np.ndarray, max_iter: int, tol: float):
+def lloyd(X: np.ndarray, data: ReferenceRows, centers: np.ndarray, max_iter: int, tol: float,
+          pool: ThreadPoolExecutor | None = None):
     """Alternate assignment and update until the labels stop changing or the centres
     move less than `tol` in total squared distance. Returns (centers, labels, inertia, n_iter).
     """
     previous, n_iter = None, 0
     while n_iter < max_iter:
         n_iter += 1
-        labels, distances = assign(data, centers)
-        new_centers = update_centers(X, labels, distances, len(centers))
+        labels, distances, counts, sums = lloyd_pass(X, data, centers, pool)
+        new_centers = update_centers(X, counts, sums, distances)
         if np.array_equal(new_centers, centers):  # a fixed point: this assignment is the last
             return centers, labels, distances.sum(), n_iter
         shift = ((new_centers - centers) ** 2).sum()
@@ -107,7 +135,7 @@ def lloyd(X: np.ndarray, data: ReferenceRows, centers: np.ndarray, max_iter: int
         if (previous is not None and np.array_equal(labels, previous)) or shift <= tol:
             break
         previous = labels
-    labels, distances = assign(data, centers)  # labels that match the final centres
+    labels, distances, _, _ = lloyd_pass(X, data, centers, pool)  # labels of the final centres
     return centers, labels, distances.sum(), n_iter
 
 
@@ -153,20 +181,27 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         # the products here are thin (k columns), as in scikit-learn's Lloyd, which also
         # keeps BLAS on one thread: on a busy machine OpenBLAS's threads made a fit of
         # 10,000 MNIST digits 4x slower (16.9 s instead of 4.3 s)
-        with single_threaded_blas():
+        with single_threaded_blas(), self._threads(len(X)) as pool:
             distances_from = self._draw_distances(X, data, runs)
             for _ in range(runs):
                 if self.init == "k-means++":
                     start = kmeans_plusplus(X, distances_from, self.n_clusters, rng)
                 else:
                     start = X[rng.choice(len(X), self.n_clusters, replace=False)]
-                run = lloyd(X, data, start, self.max_iter, tol)
+                run = lloyd(X, data, start, self.max_iter, tol, pool)
                 if best is None or run[2] < best[2]:
                     best = run
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_ = best
         self.inertia_ = float(self.inertia_)
         self._n_features_out = self.n_clusters
         return self
+
+    @staticmethod
+    def _threads(n_rows: int) -> ThreadPoolExecutor | contextlib.nullcontext:
+        """A thread per core for Lloyd's blocks, when there is more than one block."""
+        if n_rows <= LLOYD_BLOCK_ROWS or (os.cpu_count() or 1) == 1:
+            return contextlib.nullcontext()
+        return ThreadPoolExecutor(os.cpu_count())
 
     def _draw_distances(self, X: np.ndarray, data: ReferenceRows,
                         runs: int) -> Callable[[np.ndarray], np.ndarray]:

@@ -178,3 +178,24 @@ def test_kmeans_plusplus_draws_scikit_learns_centres(random_state):
     np.testing.assert_array_equal(ours.labels_, ref.labels_)
     assert ours.n_iter_ == ref.n_iter_
     np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-10, atol=1e-12)
+
+
+def test_a_lloyd_pass_in_threads_gives_the_numbers_of_one_whole_pass():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models._groups import group_sums
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3 * kmeans.LLOYD_BLOCK_ROWS + 17, 6))  # four blocks, the last short
+    data, centers = ReferenceRows(X), X[rng.choice(len(X), 5, replace=False)]
+    serial = kmeans.lloyd_pass(X, data, centers, None)
+    with ThreadPoolExecutor(2) as pool:
+        threaded = kmeans.lloyd_pass(X, data, centers, pool)
+    for one, other in zip(serial, threaded):  # the blocks are combined in order: equal bits
+        np.testing.assert_array_equal(one, other)
+    labels, distances = kmeans.assign(data, centers)  # all rows at once
+    counts, sums = group_sums(X, labels, len(centers))
+    np.testing.assert_array_equal(serial[0], labels)
+    np.testing.assert_allclose(serial[1], distances, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(serial[2], counts)
+    np.testing.assert_allclose(serial[3], sums, rtol=1e-12)
