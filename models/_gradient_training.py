@@ -39,7 +39,8 @@ scikit-learn's MLP spells them:
                          (scikit-learn watches the validation score instead).
                          False: the same rule on the training objective: scikit-learn's
                          (NoImprovementStopping)
-    random_state         seeds the initial weights, the shuffling and the split
+    random_state         seeds the shuffling and the split, and an MLP's initial weights (a
+                         linear model starts at zero, as scikit-learn's do)
     verbose              a progress bar per epoch (lbfgs: one line at the end)
 
 lbfgs is full-batch and has no learning rate: it ignores batch_size, learning_rate_init,
@@ -304,8 +305,14 @@ class GradientTrainedModel(BaseEstimator):
         raise NotImplementedError
 
     def _build_module(self, n_features: int, n_outputs: int, dtype: Any) -> nn.Module:
-        """A linear model, z = W x + b, by default (the MLPs stack layers instead)."""
-        return nn.Linear(n_features, n_outputs, dtype=dtype)
+        """A linear model, z = W x + b, by default, starting at W = 0 and b = 0 as
+        scikit-learn's linear models do: their objectives are convex, so a random start
+        buys nothing, and without one a fit does not depend on random_state (the MLPs
+        stack layers instead, from random weights, which break the hidden units' symmetry)."""
+        module = nn.Linear(n_features, n_outputs, dtype=dtype)
+        nn.init.zeros_(module.weight)
+        nn.init.zeros_(module.bias)
+        return module
 
     def _sample_loss(self, outputs: Tensor, targets: Tensor) -> Tensor:
         raise NotImplementedError

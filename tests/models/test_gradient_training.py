@@ -462,3 +462,17 @@ def test_encode_classes_accepts_and_rejects_what_scikit_learn_does(y):
     classes, codes = encode_classes(y)
     np.testing.assert_array_equal(classes[codes], y)
     np.testing.assert_array_equal(classes, np.unique(y))
+
+
+@pytest.mark.parametrize("make", [lambda: LogisticRegression(max_iter=5),
+                                  lambda: LinearSVC(solver="lbfgs", max_iter=5),
+                                  lambda: LogisticRegression(solver="adam", max_iter=3,
+                                                             batch_size=None)],
+                         ids=["lbfgs", "svc-lbfgs", "adam-full-batch"])
+def test_a_linear_model_starts_at_zero_so_a_fit_does_not_depend_on_the_seed(make, blobs):
+    # stopped early on purpose (ConvergenceWarning): a random start would show in the weights
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        first, second = make().fit(*blobs), make().fit(*blobs)  # random_state=None, twice
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    np.testing.assert_array_equal(first.intercept_, second.intercept_)
