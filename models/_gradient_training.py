@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from contextlib import AbstractContextManager
 from functools import cache, partial
 from typing import Any
 
@@ -79,7 +80,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import ThreadpoolController, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 import tinygrad_edu as tg
 from models._validation import (
@@ -135,7 +136,7 @@ def blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def single_threaded_blas() -> threadpool_limits:
+def single_threaded_blas() -> AbstractContextManager:
     """A context in which BLAS runs on one thread.
 
     Training multiplies small matrices, for which BLAS threads cost more in

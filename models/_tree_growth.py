@@ -60,7 +60,7 @@ O(n_try · Σ_rows depth(row) · log) — the work of sorting each node per feat
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 
@@ -78,9 +78,14 @@ Spread = Callable[[np.ndarray], np.ndarray]
 
 def gini(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
     """1 - Σ_c p_c² = 1 - Σ_c count_c² / n², for rows of class counts `stats` over `n` samples
-    (scikit-learn's order of operations, so that equal costs tie as in scikit-learn; one
-    pass over the counts, np.einsum's row-wise dot product)."""
-    return 1.0 - np.einsum("...c,...c->...", stats, stats) / (n * n)
+    (one pass over the counts, np.einsum's row-wise dot product)."""
+    return gini_of_squares(np.einsum("...c,...c->...", stats, stats), n)
+
+
+def gini_of_squares(squares: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The gini impurity 1 - Σ_c count_c² / n² from Σ_c count_c² (`squares`) and n, in
+    scikit-learn's order of operations, so that equal costs tie as in scikit-learn."""
+    return 1.0 - squares / (n * n)
 
 
 def entropy(stats: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -142,10 +147,15 @@ class ClassStats:
                  impurity: Callable[[np.ndarray, np.ndarray], np.ndarray]):
         self.codes, self.weight, self.n_classes, self._impurity = codes, weight, n_classes, impurity
         self.width = n_classes
-        # (n_classes, n): each row's weight under its class, 0 under the others (summed over
-        # rows: their class counts), for LevelGrower._small_level_splits
-        self.per_row = np.zeros((n_classes, len(codes)))
-        self.per_row[codes, np.arange(len(codes))] = weight
+
+    @cached_property
+    def per_row(self) -> np.ndarray:
+        """(n_classes, n): each row's weight under its class, 0 under the others (summed over
+        rows: their class counts), for LevelGrower._small_level_splits (made the first time a
+        tree reaches a small level: MNIST's trees never do)."""
+        per_row = np.zeros((self.n_classes, len(self.codes)))
+        per_row[self.codes, np.arange(len(self.codes))] = self.weight
+        return per_row
 
     def sums(self, rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         """(n_classes, n_groups): Σ weight of each class over the rows of each group."""
@@ -186,8 +196,8 @@ class ClassStats:
         square_right = spread(np.einsum("cn,cn->n", total, total))
         square_right -= 2.0 * np.einsum("cs,cs->s", spread(total), left)
         square_right += square_left
-        return (w_left * (1.0 - square_left / (w_left * w_left))
-                + w_right * (1.0 - square_right / (w_right * w_right)))
+        return (w_left * gini_of_squares(square_left, w_left)
+                + w_right * gini_of_squares(square_right, w_right))
 
 
 class ValueStats:

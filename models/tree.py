@@ -62,8 +62,6 @@ def seeded(random_state: Any) -> np.random.RandomState:
     return _per_thread.rng
 
 
-
-
 @dataclass
 class Tree:
     """A fitted tree as flat arrays, one entry per node (scikit-learn's `tree_` layout).
