@@ -97,9 +97,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
          "validation (tinygrad_edu)": ours.validation_loss_curve_,
          "training (scikit-learn)": reference.loss_curve_},
         title="Churn network: loss per epoch", ylabel="binary cross-entropy")
+    stopping = loss_curves_figure(
+        {"tinygrad_edu": ours.validation_scores_, "scikit-learn": reference.validation_scores_},
+        title="Churn network: accuracy on the held-out 10%",
+        ylabel="validation accuracy")
     matrix = confusion_matrix_figure(y_test, predictions["tinygrad_edu"], CLASS_NAMES,
                                      title="Churn: confusion matrix on the test customers")
     print_figures([save_figure(curves, args.out, "loss_curves"),
+                   save_figure(stopping, args.out, "validation_accuracy"),
                    save_figure(matrix, args.out, "confusion_matrix")])
     return {"accuracy": rows[0][1], "sklearn_accuracy": rows[0][2],
             "baseline_accuracy": float(1 - y_test.mean())}

@@ -33,10 +33,10 @@ scikit-learn's MLP spells them:
                          (see early_stopping); lbfgs: stop once every |∂J/∂θ_i| ≤ tol
     batch_size           rows per step; None = all of them (full-batch descent); "auto" =
                          min(200, n), scikit-learn's MLP default
-    early_stopping       True: hold out `validation_fraction` of the rows, stop when the
-                         validation objective has missed its best by `tol` for more than
-                         `n_iter_no_change` epochs in a row, and keep the best epoch's weights
-                         (scikit-learn watches the validation score instead).
+    early_stopping       True: hold out `validation_fraction` of the rows (stratified for a
+                         classifier), stop when the score on them (accuracy, or R²) has
+                         missed its best by `tol` for more than `n_iter_no_change` epochs
+                         in a row, and keep the best epoch's weights: scikit-learn's rule
                          False: the same rule on the training objective: scikit-learn's
                          (NoImprovementStopping)
     random_state         seeds the shuffling and the split, and an MLP's initial weights (a
@@ -49,8 +49,10 @@ early_stopping and n_iter_no_change, as scikit-learn's MLP does, and warns
 
 After `fit`: `module_` (the trained module, savable with `tg.save(module_.state_dict())`),
 `loss_curve_` (the training objective after each pass over the rows: each epoch's mean for
-gradient descent, each evaluation of J for lbfgs), `validation_loss_curve_` (with early
-stopping), `n_iter_` (epochs, or lbfgs iterations) and `l2_strength_` (λ); a model whose
+gradient descent, each evaluation of J for lbfgs), with early stopping
+`validation_scores_`, `best_validation_score_` (scikit-learn's) and `validation_loss_curve_`
+(the objective on the held-out rows), `n_iter_` (epochs, or lbfgs iterations)
+and `l2_strength_` (λ); a model whose
 module is one `nn.Linear` also gets scikit-learn's `coef_` and `intercept_`.
 `model.objective(X, y)` rebuilds the objective on any data as a graph, and
 `model.graph(X, y)` draws it, forward and backward, with Graphviz.
@@ -164,25 +166,42 @@ def independent_seeds(seed: int, count: int) -> list[int]:
 class NoImprovementStopping(EarlyStopping):
     """scikit-learn's MLP rule for stopping gradient descent (`tol`, `n_iter_no_change`).
 
-    After each epoch, with J the monitored value and J* the best one so far:
+    After each epoch, with J the monitored loss and J* the best one so far:
 
-        count ← 0 if J < J* - tol else count + 1;    J* ← min(J*, J);    stop when count > patience
+        count ← 0 if J ≤ J* - tol else count + 1;    J* ← min(J*, J);    stop when count > patience
 
-    The best value follows *every* improvement, however small, so a loss that keeps
-    creeping down by less than `tol` per epoch counts as not improving. (EarlyStopping, as
-    Keras and Lightning write it, moves its best value only on an improvement of more than
-    `min_delta`, so such a loss would reset its count every few epochs and never stop.)
+    and the mirror image for a score s (the validation accuracy or R² of early_stopping):
+    count ← 0 if s ≥ s* + tol, s* ← max(s*, s). The best value follows *every*
+    improvement, however small, so a loss that keeps creeping down by less than `tol` per
+    epoch counts as not improving. (EarlyStopping, as Keras and Lightning write it, moves
+    its best value only on an improvement of more than `min_delta`, so such a loss would
+    reset its count every few epochs and never stop.)
     """
 
     def update(self, epoch: int, history: History, model: Any) -> bool:
         value = getattr(history, self.monitor)[-1]
-        if self.beats_best(value, self.min_delta):
+        if self.improves_by_at_least(value, self.min_delta):
             self.epochs_without_improvement = 0
         else:
             self.epochs_without_improvement += 1
         if self.beats_best(value, 0.0):
             self.remember_best(epoch, value, model)
         return self.epochs_without_improvement > self.patience
+
+    def improves_by_at_least(self, value: float, tol: float) -> bool:
+        """J ≤ J* - tol for a loss, s ≥ s* + tol for a score; the first value always does."""
+        return self.best is None or self.as_lower_is_better(value) <= (
+            self.as_lower_is_better(self.best) - tol)
+
+
+def r_squared(y: np.ndarray, predicted: np.ndarray) -> float:
+    """R² = 1 - Σ (y - ŷ)² / Σ (y - ȳ)²; for a constant y, 1 if every ŷ = y else 0
+    (scikit-learn's `r2_score` with its default force_finite=True)."""
+    residual = float(np.sum((y - predicted) ** 2))
+    spread = float(np.sum((y - np.mean(y)) ** 2))
+    if spread == 0.0:
+        return 1.0 if residual == 0.0 else 0.0
+    return 1.0 - residual / spread
 
 
 def fit_classes(model: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -225,10 +244,27 @@ class ScoreClassifierMixin(ClassifierMixin):
 
     def predict(self, X: Any) -> np.ndarray:
         """The class of the sign of the score (two classes) or of the largest score (K)."""
-        scores = self._outputs(X)
-        if scores.shape[1] == 1:
-            return self.classes_[(scores[:, 0] > 0).astype(int)]
-        return self.classes_[np.argmax(scores, axis=1)]
+        classes = class_of_scores(self._outputs(X))  # raises first if not fitted
+        return self.classes_[classes]
+
+    def _stratify_by(self, targets: np.ndarray) -> np.ndarray:
+        """The class of each target row: early stopping's split keeps the classes' shares."""
+        return class_of_scores(targets)
+
+    def _validation_score(self, outputs: Tensor, targets: Tensor) -> float:
+        """A classifier's score, the accuracy, of the module's outputs."""
+        return float(np.mean(class_of_scores(outputs.data) == class_of_scores(targets.data)))
+
+
+def class_of_scores(scores: np.ndarray) -> np.ndarray:
+    """The class index each row stands for: one score column means class 1 where the score is
+    > 0; K columns, the largest. Targets have these forms too (0/1 or ±1 columns, ±1
+    one-vs-rest rows), or are the class indices already (1-D)."""
+    if scores.ndim == 1:
+        return scores
+    if scores.shape[1] == 1:
+        return (scores[:, 0] > 0).astype(np.intp)
+    return np.argmax(scores, axis=1)
 
 
 class CPenaltyMixin:
@@ -321,6 +357,14 @@ class GradientTrainedModel(BaseEstimator):
     def _l2_strength(self, n_samples: int) -> float:
         raise NotImplementedError
 
+    def _stratify_by(self, targets: np.ndarray) -> np.ndarray | None:
+        """What early stopping's split keeps the shares of: nothing, for a regressor."""
+        return None
+
+    def _validation_score(self, outputs: Tensor, targets: Tensor) -> float:
+        """A regressor's score, R², of the module's outputs (see `r_squared`)."""
+        return r_squared(targets.data, outputs.data)
+
     # --------------------------------------------------------------- training
 
     def _check_training_parameters(self) -> None:
@@ -381,10 +425,7 @@ class GradientTrainedModel(BaseEstimator):
             optimizer.step(closure)
         optimizer.zero_grad()  # the fitted module carries no gradient of the last evaluation
         state = optimizer.state[parameters[0]]
-        self.module_ = module
-        self.loss_curve_ = losses
-        self.validation_loss_curve_ = []
-        self.n_iter_ = state["n_iter"]
+        self._record_training(module, losses, state["n_iter"])
         name = type(self).__name__
         if self.verbose:
             print(f"{name}: lbfgs, {self.n_iter_} iterations, {state['func_evals']} "
@@ -407,9 +448,10 @@ class GradientTrainedModel(BaseEstimator):
         features = features.astype(np.float32)
         if targets.dtype.kind == "f":
             targets = targets.astype(np.float32)
-        if self.early_stopping:
+        if self.early_stopping:  # held-out rows, stratified for a classifier (scikit-learn's)
             features, val_features, targets, val_targets = train_test_split(
-                features, targets, test_size=self.validation_fraction, random_state=split_seed)
+                features, targets, test_size=self.validation_fraction, random_state=split_seed,
+                stratify=self._stratify_by(targets))
             val_loader = DataLoader(TensorDataset(val_features, val_targets),
                                     batch_size=len(val_features))
         else:
@@ -419,20 +461,32 @@ class GradientTrainedModel(BaseEstimator):
         train_loader = DataLoader(TensorDataset(features, targets), batch_size=batch_size,
                                   shuffle=batch_size < n_rows, seed=shuffle_seed)
         stopper = NoImprovementStopping(patience=self.n_iter_no_change, min_delta=self.tol,
-                                monitor="val_loss" if self.early_stopping else "train_loss",
-                                restore_best_weights=bool(self.early_stopping))
+                                        monitor="val_metric" if self.early_stopping
+                                        else "train_loss",
+                                        restore_best_weights=bool(self.early_stopping))
         self.l2_strength_ = float(self._l2_strength(n_rows))
         optimizer = make_optimizer(self.solver, list(module.parameters()),
                                    self._learning_rate(features))
         with single_threaded_blas():
             history = fit(module, partial(self._batch_objective, weight_matrices(module)),
                           optimizer, train_loader,
-                          val_loader, epochs=self.max_iter, early_stopping=stopper,
-                          progress=bool(self.verbose))
+                          val_loader, epochs=self.max_iter,
+                          metric=self._validation_score if self.early_stopping else None,
+                          early_stopping=stopper, progress=bool(self.verbose))
+        self._record_training(module, history.train_loss, history.epochs,
+                              history if self.early_stopping else None)
+
+    def _record_training(self, module: nn.Module, loss_curve: list[float], n_iter: int,
+                         validation: History | None = None) -> None:
+        """The fitted attributes every solver sets, with early stopping's `validation` record:
+        the loss and score on the held-out rows each epoch (scikit-learn's
+        `validation_scores_` and `best_validation_score_`; None without early stopping)."""
         self.module_ = module
-        self.loss_curve_ = history.train_loss
-        self.validation_loss_curve_ = history.val_loss
-        self.n_iter_ = history.epochs
+        self.loss_curve_ = loss_curve
+        self.n_iter_ = n_iter
+        self.validation_loss_curve_ = validation.val_loss if validation else []
+        self.validation_scores_ = validation.val_metric if validation else None
+        self.best_validation_score_ = max(validation.val_metric) if validation else None
 
     def _batch_objective(self, weights: list[Tensor], outputs: Tensor, targets: Tensor) -> Tensor:
         """J = mean ℓ(outputs, targets) + (λ/2) Σ_W ‖W‖², as one graph."""

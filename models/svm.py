@@ -182,10 +182,7 @@ class LinearSVC(MarginClassifierMixin, CPenaltyMixin, GradientTrainedModel):
         module = self._new_module(n_features, n_outputs, np.float64, seed_for(self.random_state))
         module.weight.data = np.ascontiguousarray(result.theta[:-1].T)  # over its random start
         module.bias.data = result.theta[-1].copy()
-        self.module_ = module
-        self.loss_curve_ = result.objectives
-        self.validation_loss_curve_ = []
-        self.n_iter_ = result.n_iter
+        self._record_training(module, result.objectives, result.n_iter)
         name = type(self).__name__
         if self.verbose:
             print(f"{name}: newton-cg, {self.n_iter_} iterations, objective "

@@ -109,7 +109,7 @@ def test_churn_network_beats_always_stayed(tmp_path):
     results = run_quick("churn", tmp_path)
     assert results["accuracy"] > results["baseline_accuracy"]
     assert abs(results["accuracy"] - results["sklearn_accuracy"]) < 0.04
-    assert_figures(tmp_path, "loss_curves.png", "confusion_matrix.png")
+    assert_figures(tmp_path, "loss_curves.png", "validation_accuracy.png", "confusion_matrix.png")
 
 
 def test_social_network_ads_seven_classifiers_match_sklearn(tmp_path):

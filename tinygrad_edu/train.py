@@ -99,10 +99,12 @@ class EarlyStopping:
     def beats_best(self, value: float, margin: float) -> bool:
         """Whether `value` improves on the best so far by more than `margin` (a loss by going
         down, a metric by going up); the first value always does."""
-        if self.best is None:
-            return True
-        sign = 1.0 if self.monitor.endswith("loss") else -1.0  # compare as "lower is better"
-        return sign * value < sign * self.best - margin
+        return self.best is None or self.as_lower_is_better(value) < (
+            self.as_lower_is_better(self.best) - margin)
+
+    def as_lower_is_better(self, value: float) -> float:
+        """A loss as it is, a metric negated: so both improve by going down."""
+        return value if self.monitor.endswith("loss") else -value
 
     def remember_best(self, epoch: int, value: float, model: Any) -> None:
         """Make `value` of `epoch` the best so far, and keep a copy of the model's weights

@@ -23,6 +23,7 @@ from sklearn import (
 from sklearn.base import clone
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
@@ -243,12 +244,23 @@ def test_every_optimizer_trains(solver, blobs):
 
 
 def scikit_learns_stopping_epoch(losses, tol, n_iter_no_change):
-    """The epoch at which scikit-learn's MLP stops (its _update_no_improvement_count and the
-    check after it, transcribed), or None."""
+    """The epoch at which scikit-learn's MLP stops on its training loss (its
+    _update_no_improvement_count and the check after it, transcribed), or None."""
     best, count = np.inf, 0
     for epoch, loss in enumerate(losses):
         count = count + 1 if loss > best - tol else 0
         best = min(best, loss)
+        if count > n_iter_no_change:
+            return epoch
+    return None
+
+
+def scikit_learns_score_stopping_epoch(scores, tol, n_iter_no_change):
+    """The same with early_stopping=True, where scikit-learn watches the validation score."""
+    best, count = -np.inf, 0
+    for epoch, score in enumerate(scores):
+        count = count + 1 if score < best + tol else 0
+        best = max(best, score)
         if count > n_iter_no_change:
             return epoch
     return None
@@ -265,10 +277,10 @@ def test_mini_batches_and_the_convergence_rule(blobs):
     assert scikit_learns_stopping_epoch(curve, 1e-3, 3) == model.n_iter_ - 1
 
 
-def stopping_epoch(stopper, losses):
+def stopping_epoch(stopper, values):
     history = History()
-    for epoch, loss in enumerate(losses):
-        history.train_loss.append(loss)
+    for epoch, value in enumerate(values):
+        getattr(history, stopper.monitor).append(value)
         if stopper.update(epoch, history, model=None):
             return epoch
     return None
@@ -292,15 +304,78 @@ def test_the_convergence_rule_is_scikit_learns():
                 == scikit_learns_stopping_epoch(losses, tol, patience)), losses
 
 
-def test_early_stopping_keeps_the_best_validation_epoch(blobs):
+@pytest.mark.parametrize("tol", [0.0, 0.25])
+def test_the_rule_counts_ties_as_scikit_learn_does(tol):
+    """A value that improves on the best by exactly tol resets the count, in scikit-learn:
+    with tol = 0 an accuracy that equals the best one so far (common: an accuracy takes few
+    values) is no worse. Counting it as no improvement stopped fits too early."""
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        scores = list(rng.choice([0.5, 0.75, 1.0], size=30))  # ties and steps of exactly tol
+        score_stopper = NoImprovementStopping(3, tol, "val_metric", restore_best_weights=False)
+        assert (stopping_epoch(score_stopper, scores)
+                == scikit_learns_score_stopping_epoch(scores, tol, 3)), scores
+        losses = [1.0 - s for s in scores]
+        loss_stopper = NoImprovementStopping(3, tol, "train_loss", restore_best_weights=False)
+        assert (stopping_epoch(loss_stopper, losses)
+                == scikit_learns_stopping_epoch(losses, tol, 3)), losses
+
+
+@pytest.mark.parametrize("model", [
+    MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.05),
+    LogisticRegression(solver="adam", learning_rate_init=0.05),
+    LinearSVC(solver="adam", learning_rate_init=0.05),
+    MLPRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.05),
+], ids=lambda m: type(m).__name__)
+def test_early_stopping_watches_the_validation_score(model, blobs):
+    """scikit-learn's early_stopping: the score (accuracy, R²) on the held-out rows each
+    epoch, its rule, and its attributes."""
     X, y = blobs
-    model = MLPClassifier(hidden_layer_sizes=(8,), early_stopping=True, validation_fraction=0.2,
-                          n_iter_no_change=5, learning_rate_init=0.05, max_iter=300,
-                          random_state=0).fit(X, y)
-    curve = model.validation_loss_curve_
-    assert len(curve) == model.n_iter_ < 300
-    # each of the last n_iter_no_change + 1 epochs missed the best before it by tol
-    assert all(curve[i] > min(curve[:i]) - model.tol for i in range(len(curve) - 6, len(curve)))
+    if isinstance(model, MLPRegressor):
+        y = X[:, 0] + X[:, 1] ** 2
+    model.set_params(early_stopping=True, validation_fraction=0.2, n_iter_no_change=5,
+                     max_iter=300, random_state=0).fit(X, y)
+    scores = model.validation_scores_
+    assert len(scores) == len(model.validation_loss_curve_) == model.n_iter_ < 300
+    assert scikit_learns_score_stopping_epoch(scores, model.tol, 5) == model.n_iter_ - 1
+    assert model.best_validation_score_ == max(scores)
+    assert all(0.0 <= score <= 1.0 for score in scores) or isinstance(model, MLPRegressor)
+    assert model.set_params(early_stopping=False).fit(X, y).validation_scores_ is None
+    assert model.best_validation_score_ is None
+
+
+@pytest.mark.parametrize("model", [
+    LogisticRegression(solver="adam"), LinearSVC(solver="adam"), MLPClassifier((4,)),
+], ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_validation_score_is_the_models_score(model, n_classes, blobs):
+    """The score early stopping computes from the module's outputs and the training targets
+    (0/1 or ±1 columns, ±1 one-vs-rest rows, class indices) is `score`, the accuracy."""
+    X, y = blobs
+    keep = y < n_classes
+    X, y = X[keep], y[keep]
+    model.set_params(max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    outputs = tg.Tensor(model._outputs(X))
+    targets = tg.Tensor(model._targets(y))
+    assert model._validation_score(outputs, targets) == model.score(X, y)
+
+
+def test_a_regressors_validation_score_is_r_squared():
+    rng = np.random.default_rng(0)
+    y, predicted = rng.normal(size=20), rng.normal(size=20)
+    model = MLPRegressor()
+
+    def score(outputs, targets):
+        return model._validation_score(tg.Tensor(outputs, dtype=np.float64),
+                                       tg.Tensor(targets, dtype=np.float64))
+
+    assert score(predicted, y) == pytest.approx(r2_score(y, predicted), rel=1e-12)
+    constant = np.full(5, 2.0)
+    for guess in (constant, constant + 1.0):  # scikit-learn's values for a constant target
+        assert score(guess, constant) == r2_score(constant, guess)
 
 
 def test_verbose_shows_a_progress_bar(blobs, capsys):
