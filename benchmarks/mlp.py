@@ -6,6 +6,8 @@ with lr 0.1, batch 128, float32, one pass over 60,000 MNIST-shaped samples.
 * `prepare_tinygrad`: nn.Sequential + optim.SGD + F.cross_entropy.
 * `prepare_numpy`: the same network in vectorized NumPy, backward derived by hand.
 * `prepare_torch`: the same network in PyTorch on the CPU.
+* `prepare_minimal`: the same ops on `benchmarks/minimal_engine.py`, the floor of a
+  Python engine (context for the tinygrad_edu / NumPy goal).
 
 All three get the same `Problem`: the same data, the same initial weights
 (PyTorch's default initialisation, drawn once with NumPy) and the same shuffle
@@ -191,9 +193,38 @@ def torch_epoch(model, optimizer, problem) -> EpochRun:
     return epoch
 
 
+# ------------------------------------------------------------------ the floor
+
+
+def prepare_minimal(problem: Problem) -> EpochRun:
+    """The epoch on `benchmarks.minimal_engine`: tinygrad_edu's NumPy lines in the least
+    engine a Python autodiff can be (a value object and a closure per op, no checks)."""
+    from benchmarks.minimal_engine import Value, linear, log_softmax, nll_loss, relu
+
+    params = [Value(problem.initial[k].copy()) for k in ("0.weight", "0.bias", "2.weight",
+                                                         "2.bias")]
+    W1, b1, W2, b2 = params
+
+    def epoch() -> np.ndarray:
+        losses = []
+        for index in problem.batches:
+            for param in params:
+                param.grad = None
+            logits = linear(relu(linear(Value(problem.X[index]), W1, b1)), W2, b2)
+            loss = nll_loss(log_softmax(logits), problem.y[index])
+            loss.backward(np.ones_like(loss.data))
+            for param in params:
+                param.data -= LEARNING_RATE * param.grad
+            losses.append(float(loss.data))
+        return np.array(losses)
+
+    return epoch
+
+
 PREPARES: dict[str, Callable[[Problem], EpochRun]] = {
     "tinygrad_edu": prepare_tinygrad,
     "numpy": prepare_numpy,
     "torch": prepare_torch,
+    "minimal": prepare_minimal,
 }
 """Contender name -> its prepare function, in the order the rounds alternate."""

@@ -1,4 +1,5 @@
-"""Benchmark 1: one MNIST-sized training epoch, tinygrad_edu vs hand-written NumPy vs PyTorch.
+"""Benchmark 1: one MNIST-sized training epoch, tinygrad_edu vs hand-written NumPy vs PyTorch
+(and the minimal engine, the floor of a Python engine).
 
 The workload is in `benchmarks.mlp`. The contenders run alternated
 (tinygrad_edu, NumPy, PyTorch, tinygrad_edu, ...) in this one process, each
@@ -53,6 +54,8 @@ def run(settings: Settings) -> Report:
                                f"≤ {GOAL_VS_TORCH:.2f}×", ratio_torch <= GOAL_VS_TORCH))
         report.rows.append(Row(NAME, "PyTorch / NumPy (context)",
                                f"{timings['torch'].median / numpy_:.2f}×"))
+    report.rows.append(Row(NAME, "minimal engine / NumPy (context: the floor of a Python engine)",
+                           f"{timings['minimal'].median / numpy_:.2f}×"))
 
     losses = {name: t.result for name, t in timings.items()}
     final = " / ".join(f"{loss[-1]:.6f}" for loss in losses.values())
@@ -67,6 +70,9 @@ def run(settings: Settings) -> Report:
         f"mlp_epoch data: {problem.source}; 784→128→ReLU→10, softmax cross-entropy, "
         f"SGD lr {mlp.LEARNING_RATE}, batch {mlp.BATCH_SIZE}, float32, "
         f"{len(problem.batches)} batches; same initial weights and shuffle for all.",
+        "mlp_epoch: `minimal` runs tinygrad_edu's ops' NumPy lines on "
+        "benchmarks/minimal_engine.py (a value object and a closure per op, no checks), so "
+        "its ratio to NumPy is what any Python engine with an object per tensor pays.",
         f"mlp_epoch: {len(next(iter(timings.values())).seconds)} alternated rounds "
         f"({' / '.join(timings)}), median reported; spread = (max - min) / median.",
         *([] if has_torch else ["mlp_epoch: PyTorch is not installed, so it was skipped."]),
