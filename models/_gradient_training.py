@@ -33,11 +33,11 @@ scikit-learn's MLP spells them:
                          (see early_stopping); lbfgs: stop once every |∂J/∂θ_i| ≤ tol
     batch_size           rows per step; None = all of them (full-batch descent); "auto" =
                          min(200, n), scikit-learn's MLP default
-    early_stopping       True: hold out `validation_fraction` of the rows (stratified for a
-                         classifier), stop when the score on them (accuracy, or R²) has
+    early_stopping       True: hold out `validation_fraction` of the rows (stratified for
+                         two classes), stop when the score on them (accuracy, or R²) has
                          missed its best by `tol` for more than `n_iter_no_change` epochs
-                         in a row, and keep the best epoch's weights: scikit-learn's rule
-                         False: the same rule on the training objective: scikit-learn's
+                         in a row, and keep the best epoch's weights (scikit-learn's rule).
+                         False: the same rule on the training objective, scikit-learn's too
                          (NoImprovementStopping)
     random_state         seeds the shuffling and the split, and an MLP's initial weights (a
                          linear model starts at zero, as scikit-learn's do)
@@ -247,9 +247,20 @@ class ScoreClassifierMixin(ClassifierMixin):
         classes = class_of_scores(self._outputs(X))  # raises first if not fitted
         return self.classes_[classes]
 
-    def _stratify_by(self, targets: np.ndarray) -> np.ndarray:
-        """The class of each target row: early stopping's split keeps the classes' shares."""
-        return class_of_scores(targets)
+    def _stratify_by(self, targets: np.ndarray) -> np.ndarray | None:
+        """Two classes: the class of each target row, so early stopping's split keeps their
+        shares. K classes: None, as in scikit-learn's MLP (it stratifies only when its
+        binarized y has one column)."""
+        if len(self.classes_) != 2:
+            return None
+        classes = class_of_scores(targets)
+        counts = np.bincount(classes, minlength=2)
+        if counts.min() < 2:
+            rare = self.classes_[counts.argmin()].item()
+            raise ValueError(f"{type(self).__name__}: early_stopping holds out a validation set "
+                             "with both classes in their shares, so each class needs at least 2 "
+                             f"rows; class {rare!r} has {counts.min()}")
+        return classes
 
     def _validation_score(self, outputs: Tensor, targets: Tensor) -> float:
         """A classifier's score, the accuracy, of the module's outputs."""
