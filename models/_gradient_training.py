@@ -459,7 +459,7 @@ class GradientTrainedModel(BaseEstimator):
         features = features.astype(np.float32)
         if targets.dtype.kind == "f":
             targets = targets.astype(np.float32)
-        if self.early_stopping:  # held-out rows, stratified for a classifier (scikit-learn's)
+        if self.early_stopping:  # held-out rows, stratified for two classes (scikit-learn's)
             features, val_features, targets, val_targets = train_test_split(
                 features, targets, test_size=self.validation_fraction, random_state=split_seed,
                 stratify=self._stratify_by(targets))
