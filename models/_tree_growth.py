@@ -381,8 +381,10 @@ class LevelGrower:
     def _pair_splits(self, rows, sizes, open_nodes, draws, constant, node_stats):
         """The open nodes that have a split (indices into open_nodes), and its feature and
         threshold: each (node, f) pair scored on its own rows (see the module docstring)."""
-        pair_node, pair_feature, size, ranks, pair_rows, examine = self._draw_pairs(
-            rows, sizes, open_nodes, draws, constant)
+        looked_at = self._draw_pairs(rows, sizes, open_nodes, draws, constant)
+        if looked_at is None:  # every feature is known to be constant in every open node
+            return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0)
+        pair_node, pair_feature, size, ranks, pair_rows, examine = looked_at
         cost, thresh = self._score(ranks, pair_rows, size, pair_feature, examine,
                                    node_stats[open_nodes[pair_node]])
         # each node's best pair: the smallest cost, on a tie the feature drawn first (a
@@ -459,7 +461,8 @@ class LevelGrower:
         """Each open node's features in a random order (`draws`); the first n_try that vary
         in the node are the ones it examines. Returns the (node, f) pairs looked at, each
         node's in its draw order: their node (index into open_nodes), feature, row count,
-        rows and the rows' ranks (laid end to end), and whether each is examined."""
+        rows and the rows' ranks (laid end to end), and whether each is examined; None if
+        every feature is known to be constant in every open node."""
         starts = segment_starts(sizes)
         # a feature constant in the parent is constant here: never looked at, so each node's
         # candidates are the other features, in its draw order, laid end to end
@@ -470,6 +473,8 @@ class LevelGrower:
         candidates = draws.ravel().take(unknown.ravel().nonzero()[0])
         n_candidates = unknown.sum(axis=1)
         candidate_start = segment_starts(n_candidates)
+        if not n_candidates.any():  # (all rows of every open node alike in every feature)
+            return None
         if self.examines_all:  # every candidate at once, and every one that varies is examined
             pair_node = np.arange(len(open_nodes)).repeat(n_candidates)
             return (pair_node, candidates,

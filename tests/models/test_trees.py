@@ -118,6 +118,25 @@ def test_bad_input():
         RandomForestRegressor().fit(np.array([[np.nan, 1.0], [1.0, 2.0]]), [0.0, 1.0])
 
 
+@pytest.mark.parametrize("make", [
+    lambda: (DecisionTreeRegressor(), tree.DecisionTreeRegressor()),
+    lambda: (RandomForestRegressor(5, random_state=0),
+             ensemble.RandomForestRegressor(5, random_state=0)),
+    lambda: (DecisionTreeClassifier(max_features=1), tree.DecisionTreeClassifier(max_features=1)),
+])
+def test_rows_alike_in_every_feature_make_one_leaf(monkeypatch, make):
+    """Every feature constant (impure targets, no split possible): each tree is one leaf that
+    predicts the mean, or the class fractions, as scikit-learn's. Pair by pair (regression
+    always; classification above SMALL_GRID) this raised an IndexError or a ValueError: no
+    node had a feature left to look at."""
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", 0)  # every level (node, feature) pair by pair
+    X, y = np.ones((30, 3)), np.arange(30) % 3
+    ours, ref = (model.fit(X, y) for model in make())
+    trees = getattr(ours, "estimators_", [ours])
+    assert all(t.tree_.node_count == 1 for t in trees)
+    np.testing.assert_allclose(ours.predict(X[:2]), ref.predict(X[:2]))
+
+
 def test_constant_features_do_not_count_towards_max_features():
     """Nine constant columns and one informative one: with max_features=1 every node keeps
     drawing until it finds the informative column, so the tree separates the classes."""
