@@ -71,6 +71,7 @@ HISTOGRAM_BINS_PER_ROW = 1.0  # see LevelGrower._by_histogram
 SMALL_LEVEL = 1 << 10  # rows of all (node, feature) pairs of a level: see LevelGrower._by_histogram
 SMALL_GRID = 1 << 12  # rows × features of a level: see LevelGrower._small_level_splits
 TINY = np.finfo(np.float64).tiny  # the smallest normal float
+INT32_MAX = int(np.iinfo(np.int32).max)  # (np.iinfo costs microseconds a call)
 # gives each split the entry of its node in an array over nodes (along the last axis): a
 # np.repeat where each node's splits are consecutive, a np.take otherwise
 Spread = Callable[[np.ndarray], np.ndarray]
@@ -596,7 +597,7 @@ class LevelGrower:
         rows, each pair's first run, and the key of each pair's rank 0."""
         first = segment_starts(size)
         bits = max(1, int(size.max() - 1).bit_length())  # bits that hold i
-        fits = (len(size) * self.width) << bits <= np.iinfo(np.int32).max
+        fits = (len(size) * self.width) << bits <= INT32_MAX
         pair_base = np.arange(len(size), dtype=np.int32 if fits else np.int64) * self.width
         key = pair_base.repeat(size)
         key += ranks

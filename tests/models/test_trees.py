@@ -323,6 +323,44 @@ def test_histogram_and_sort_find_the_same_splits(monkeypatch, make):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("make", [
+    lambda: DecisionTreeClassifier(random_state=0),
+    lambda: DecisionTreeRegressor(min_samples_leaf=3, random_state=0),
+    lambda: RandomForestClassifier(n_estimators=3, random_state=0),
+    lambda: RandomForestRegressor(n_estimators=3, max_features=0.5, random_state=0),
+])
+def test_sort_keys_in_int32_and_in_int64_find_the_same_splits(monkeypatch, make):
+    """The sort path's key is an int32 where it fits, an int64 otherwise (forced here with
+    INT32_MAX = 0): the same trees, node for node, on columns with many ties (the rows of a
+    run of equal x keep their order, so even regression's float sums are the same)."""
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(0, 12, 600) / 7.0, rng.normal(size=600).round(1),
+                         rng.normal(size=600)])
+    y = (X[:, 0] + X[:, 1] + X[:, 2] + rng.normal(scale=0.5, size=600) > 2).astype(int)
+    if "Regressor" in type(make()).__name__:
+        y = X @ [1.0, -2.0, 0.5] + rng.normal(size=600)
+    key_types = []
+    runs_by_sort = LevelGrower._runs_by_sort
+
+    def recording(self, *args):
+        runs = runs_by_sort(self, *args)
+        key_types.append(runs[-1].dtype)  # the key of each pair's rank 0
+        return runs
+    monkeypatch.setattr(LevelGrower, "_runs_by_sort", recording)
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", 0)  # every level (node, feature) pair by pair
+    monkeypatch.setattr(tree_growth, "HISTOGRAM_BINS_PER_ROW", 0.0)  # every pair by the sort
+    fitted = {}
+    for key_type, int32_max in ((np.int32, np.iinfo(np.int32).max), (np.int64, 0)):
+        monkeypatch.setattr(tree_growth, "INT32_MAX", int32_max)
+        key_types.clear()
+        fitted[key_type] = _fitted_arrays(make().fit(X, y))
+        assert set(key_types) == {np.dtype(key_type)}
+    assert len(fitted[np.int32][0][0]) > 15  # a real tree, not a stump
+    for in_int32, in_int64 in zip(fitted[np.int32], fitted[np.int64]):
+        for a, b in zip(in_int32, in_int64):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_few_distinct_values_in_a_large_node_go_through_the_histogram(monkeypatch):
     """A column with 5 values in 2,000 rows is split from its histogram (and a column with
     2,000 values below the root from a sort); the depth-3 tree is scikit-learn's."""
