@@ -137,9 +137,11 @@ def test_rows_alike_in_every_feature_make_one_leaf(monkeypatch, make):
     np.testing.assert_allclose(ours.predict(X[:2]), ref.predict(X[:2]))
 
 
-def test_constant_features_do_not_count_towards_max_features():
-    """Nine constant columns and one informative one: with max_features=1 every node keeps
-    drawing until it finds the informative column, so the tree separates the classes."""
+def test_a_node_draws_on_until_a_feature_varies():
+    """Nine constant columns and one informative one: with max_features=1 a node whose draw
+    is constant draws on until it finds the informative column (as scikit-learn's splitter:
+    the search goes on until there is a feature to split on), so the tree separates the
+    classes."""
     rng = np.random.RandomState(0)
     x = rng.uniform(size=200)
     X = np.column_stack([np.ones((200, 9)), x])[:, rng.permutation(10)]
@@ -147,6 +149,38 @@ def test_constant_features_do_not_count_towards_max_features():
     model = DecisionTreeClassifier(max_features=1, random_state=0).fit(X, y)
     assert model.get_depth() == 1
     assert model.score(X, y) == 1.0
+
+
+def test_a_node_examines_the_varying_features_among_its_first_max_features_draws(monkeypatch):
+    """scikit-learn's rule: a node visits its first max_features draws, constant in it or
+    not, and examines those that vary in it; if none does, the first draw that varies.
+    Checked at every open node (pair by pair) against its own rows, on columns constant in
+    many nodes (four everywhere, four nonzero in one row of ten). (A small level scored
+    whole applies the same rule: test_a_small_level_is_scored_whole_with_the_same_splits.)"""
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 3, (300, 12)).astype(float)
+    X[:, :4] = 1.0
+    X[:, 4:8] *= rng.uniform(size=(300, 4)) < 0.1
+    y = (X[:, 8] + X[:, 9] + X[:, 4] > 2).astype(int) + (X[:, 10] > 1)
+    n_try, visits = 3, []
+    draw_pairs = LevelGrower._draw_pairs
+
+    def recording(self, rows, sizes, open_nodes, draws, constant):
+        looked_at = draw_pairs(self, rows, sizes, open_nodes, draws, constant)
+        pair_node, pair_feature, _, _, _, examine = looked_at
+        starts = np.cumsum(sizes) - sizes
+        for k, node in enumerate(open_nodes):
+            node_X = X[rows[starts[node]:starts[node] + sizes[node]]]
+            varies = [f for f in draws[k] if np.ptp(node_X[:, f]) > 0]
+            first = [f for f in draws[k][:n_try] if f in varies]
+            visits.append((len(first), list(pair_feature[(pair_node == k) & examine])))
+            assert visits[-1][1] == (first or varies[:1])
+        return looked_at
+    monkeypatch.setattr(LevelGrower, "_draw_pairs", recording)
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", 0)  # every level (node, feature) pair by pair
+    DecisionTreeClassifier(max_features=n_try, random_state=0).fit(X, y)
+    assert len(visits) > 20
+    assert {0, 1, 2} <= {n_varying for n_varying, _ in visits}  # fewer than n_try examined
 
 
 def test_a_feature_constant_in_a_node_is_not_examined_below_it(monkeypatch):
