@@ -482,6 +482,11 @@ class LevelGrower:
         candidates = draws.ravel().take(unknown.ravel().nonzero()[0])
         n_candidates = unknown.sum(axis=1)
         candidate_start = segment_starts(n_candidates)
+        if self.examines_all:  # every candidate at once, and every one that varies is examined
+            pair_node = np.arange(len(open_nodes)).repeat(n_candidates)
+            return (pair_node, candidates,
+                    *self._look_at(rows, starts, sizes, open_nodes[pair_node], candidates,
+                                   constant)) if len(candidates) else None
         drawn = np.zeros(len(open_nodes), np.intp)  # candidates looked at
         found = np.zeros(len(open_nodes), bool)  # whether a varying feature was found
         want = unknown[:, :self.n_try].sum(axis=1)  # the candidates among the first n_try draws
