@@ -507,7 +507,7 @@ class LevelGrower:
                 found[pair_node[examine]] = True
                 drawn += want
                 looked_at.append((pair_node, pair_feature, size, ranks, pair_rows, examine))
-            # a node with nothing varying yet draws on: 1, then 2, 4... more candidates
+            # a node with nothing varying yet draws on, twice as many candidates each round
             want = np.where(found, 0, np.minimum(1 << len(looked_at), n_candidates - drawn))
             if not want.any():
                 break
