@@ -1,8 +1,9 @@
 """Level-wise (breadth-first) growth of a CART tree: every open node of a depth at once.
 
 The Python loop runs over depth levels, never over samples, thresholds or nodes.
-At one level, each open node draws its features in a random order and examines
-the first `n_try` that are not constant in it; every (node, feature) pair is a
+At one level, each open node draws its features in a random order and, as
+scikit-learn's splitter, visits its first `n_try` draws and examines those that are not
+constant in it (if none, it draws on until one varies); every (node, feature) pair is a
 *segment*. For each segment
 
 0. the ranks rank_f(row) of the node's rows are gathered once (rank = the index of
@@ -71,6 +72,7 @@ HISTOGRAM_BINS_PER_ROW = 1.0  # see LevelGrower._by_histogram
 SMALL_LEVEL = 1 << 10  # rows of all (node, feature) pairs of a level: see LevelGrower._by_histogram
 SMALL_GRID = 1 << 12  # rows × features of a level: see LevelGrower._small_level_splits
 TINY = np.finfo(np.float64).tiny  # the smallest normal float
+INT32_MAX = int(np.iinfo(np.int32).max)  # (np.iinfo costs microseconds a call)
 # gives each split the entry of its node in an array over nodes (along the last axis): a
 # np.repeat where each node's splits are consecutive, a np.take otherwise
 Spread = Callable[[np.ndarray], np.ndarray]
@@ -381,8 +383,10 @@ class LevelGrower:
     def _pair_splits(self, rows, sizes, open_nodes, draws, constant, node_stats):
         """The open nodes that have a split (indices into open_nodes), and its feature and
         threshold: each (node, f) pair scored on its own rows (see the module docstring)."""
-        pair_node, pair_feature, size, ranks, pair_rows, examine = self._draw_pairs(
-            rows, sizes, open_nodes, draws, constant)
+        looked_at = self._draw_pairs(rows, sizes, open_nodes, draws, constant)
+        if looked_at is None:  # every feature is known to be constant in every open node
+            return np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0)
+        pair_node, pair_feature, size, ranks, pair_rows, examine = looked_at
         cost, thresh = self._score(ranks, pair_rows, size, pair_feature, examine,
                                    node_stats[open_nodes[pair_node]])
         # each node's best pair: the smallest cost, on a tie the feature drawn first (a
@@ -438,12 +442,17 @@ class LevelGrower:
         cost.ravel()[where] = self.stats.split_cost(
             left.take(where, axis=1), node_stats[splittable].T,
             partial(np.take, indices=open_node.take(where % n_rows), axis=-1))
-        # each node's best per feature; it examines the first n_try that vary, in draw order
+        # each node's best per feature, in draw order; it examines those of its first n_try
+        # draws that vary, or if none does, the first draw that varies (see _draw_pairs)
         each = np.arange(n_open)[:, None]
         drawn_cost = np.minimum.reduceat(cost, start, axis=1).T[each, draws]
         if not self.examines_all:
             drawn_varies = np.logical_or.reduceat(between, start, axis=1).T[each, draws]
-            drawn_cost[~drawn_varies | (drawn_varies.cumsum(axis=1) > self.n_try)] = np.inf
+            examined = drawn_varies.copy()
+            examined[:, self.n_try:] = False
+            none = ~examined.any(axis=1)
+            examined[none] = drawn_varies[none] & (drawn_varies[none].cumsum(axis=1) == 1)
+            drawn_cost[~examined] = np.inf
         choice = drawn_cost.argmin(axis=1)  # the first smallest: the feature drawn first
         best_cost = drawn_cost[each[:, 0], choice]
         best_feature = draws[each[:, 0], choice]
@@ -456,13 +465,16 @@ class LevelGrower:
         return found, f, midpoint(self.x[key[f, low] + base], self.x[key[f, low + 1] + base])
 
     def _draw_pairs(self, rows, sizes, open_nodes, draws, constant):
-        """Each open node's features in a random order (`draws`); the first n_try that vary
-        in the node are the ones it examines. Returns the (node, f) pairs looked at, each
-        node's in its draw order: their node (index into open_nodes), feature, row count,
-        rows and the rows' ranks (laid end to end), and whether each is examined."""
+        """Each open node's features in a random order (`draws`), visited as scikit-learn's
+        splitter does: a node visits its first n_try draws, constant or not, and examines
+        those that vary in it; if none does, it draws on until one varies (the search for a
+        split does not stop until it has a feature to split on). Returns the (node, f) pairs
+        looked at, each node's in its draw order: their node (index into open_nodes),
+        feature, row count, rows and the rows' ranks (laid end to end), and whether each is
+        examined; None if every feature is known to be constant in every open node."""
         starts = segment_starts(sizes)
-        # a feature constant in the parent is constant here: never looked at, so each node's
-        # candidates are the other features, in its draw order, laid end to end
+        # a feature constant in the parent is constant here: visited without a look, so each
+        # node looks at the other features (its candidates), in its draw order, laid end to end
         # (flat gathers: several times faster than constant[open_nodes[:, None], draws] and
         # draws[unknown], whose mask has no long runs)
         unknown = constant.ravel().take(draws + (open_nodes * constant.shape[1])[:, None])
@@ -474,30 +486,34 @@ class LevelGrower:
             pair_node = np.arange(len(open_nodes)).repeat(n_candidates)
             return (pair_node, candidates,
                     *self._look_at(rows, starts, sizes, open_nodes[pair_node], candidates,
-                                   constant))
-        found = np.zeros(len(open_nodes), np.intp)  # varying features found
-        drawn = np.zeros(len(open_nodes), np.intp)  # candidates drawn
-        want = np.minimum(self.n_try, n_candidates)
+                                   constant)) if len(candidates) else None
+        drawn = np.zeros(len(open_nodes), np.intp)  # candidates looked at
+        found = np.zeros(len(open_nodes), bool)  # whether a varying feature was found
+        want = unknown[:, :self.n_try].sum(axis=1)  # the candidates among the first n_try draws
+        past_n_try = False
         looked_at = []
-        while True:  # constant features do not count: draw the shortfall again, then 2, 4... ×
-            first = segment_starts(want).repeat(want)  # each pair's node's first pair
-            pair_node = np.arange(len(open_nodes)).repeat(want)
-            pair_draw = drawn[pair_node] + np.arange(len(first)) - first
-            pair_feature = candidates[candidate_start[pair_node] + pair_draw]
-            size, ranks, pair_rows, varies = self._look_at(rows, starts, sizes,
-                                                           open_nodes[pair_node], pair_feature,
-                                                           constant)
-            running = varies.cumsum()
-            found_here = running - (running - varies)[first]  # varying features so far, per node
-            examine = varies & (found[pair_node] + found_here <= self.n_try)
-            found += np.bincount(pair_node[examine], minlength=len(open_nodes))
-            drawn += want
-            looked_at.append((pair_node, pair_feature, size, ranks, pair_rows, examine))
-            want = np.minimum((self.n_try - found) << len(looked_at), n_candidates - drawn)
+        while True:
+            if want.any():
+                first = segment_starts(want).repeat(want)  # each pair's node's first pair
+                pair_node = np.arange(len(open_nodes)).repeat(want)
+                pair_draw = drawn[pair_node] + np.arange(len(first)) - first
+                pair_feature = candidates[candidate_start[pair_node] + pair_draw]
+                size, ranks, pair_rows, varies = self._look_at(
+                    rows, starts, sizes, open_nodes[pair_node], pair_feature, constant)
+                examine = varies
+                if past_n_try:  # only the first that varies
+                    running = varies.cumsum()
+                    examine = varies & (running - (running - varies)[first] == 1)
+                found[pair_node[examine]] = True
+                drawn += want
+                looked_at.append((pair_node, pair_feature, size, ranks, pair_rows, examine))
+            # a node with nothing varying yet draws on, twice as many candidates each round
+            want = np.where(found, 0, np.minimum(1 << len(looked_at), n_candidates - drawn))
             if not want.any():
                 break
-        if len(looked_at) == 1:  # the usual case: each node's first draws were enough
-            return looked_at[0]
+            past_n_try = True
+        if len(looked_at) <= 1:  # the usual case: each node's first draws were enough
+            return looked_at[0] if looked_at else None  # (None: no feature to look at)
         return tuple(map(np.concatenate, zip(*looked_at)))
 
     def _look_at(self, rows, starts, sizes, node, pair_feature, constant):
@@ -581,25 +597,30 @@ class LevelGrower:
         return results[0] if len(results) == 1 else tuple(map(np.concatenate, zip(*results)))
 
     def _runs_by_sort(self, ranks, pair_rows, size, pair_feature):
-        """The runs of equal x of each pair, found by sorting: one int64 per row,
-        (p · width + rank) << bits | row, sorted puts the rows of each pair in increasing x_f
-        and each row travels with its key (no gather to find it back); a run starts where
-        p · width + rank changes. Returns what _best_of_runs takes: the statistics of each
-        run (statistic, run), its key p · width + rank and its number of rows, each pair's
-        first run, and the key of each pair's rank 0."""
-        pair_base = np.arange(len(size), dtype=np.int64) * self.width
+        """The runs of equal x of each pair, found by sorting: one integer per row,
+        (p · width + rank) << bits | i (i the row's place among its pair's, in `bits` bits),
+        sorted puts the rows of each pair in increasing x_f (a node's rows are in increasing
+        order, so equal x_f keep it) and each row travels with its key; a run starts where
+        p · width + rank changes. The key is an int32 when it fits (the sort takes half the
+        time of int64's), an int64 otherwise. Returns what _best_of_runs takes: the
+        statistics of each run (statistic, run), its key p · width + rank and its number of
+        rows, each pair's first run, and the key of each pair's rank 0."""
+        first = segment_starts(size)
+        bits = max(1, int(size.max() - 1).bit_length())  # bits that hold i
+        fits = (len(size) * self.width) << bits <= INT32_MAX
+        pair_base = np.arange(len(size), dtype=np.int32 if fits else np.int64) * self.width
         key = pair_base.repeat(size)
         key += ranks
-        key <<= self.row_bits
-        key |= pair_rows
+        key <<= bits
+        pair_first = first.repeat(size)  # each row's pair's first row
+        key |= np.arange(len(key), dtype=key.dtype) - pair_first.astype(key.dtype)
         key.sort()
-        row = key & ((1 << self.row_bits) - 1)
-        key >>= self.row_bits  # p · width + rank: equal within a run of equal x_f, not across pairs
+        row = pair_rows.take(pair_first + (key & ((1 << bits) - 1)))
+        key >>= bits  # p · width + rank: equal within a run of equal x_f, not across pairs
         run_start = group_starts(key)
         run_rows = segment_lengths(run_start, len(key))
         run = np.arange(len(run_start)).repeat(run_rows)
-        first_run = run[segment_starts(size)]
-        return (self.stats.sums(row, run, len(run_start)), key[run_start], run_rows, first_run,
+        return (self.stats.sums(row, run, len(run_start)), key[run_start], run_rows, run[first],
                 pair_base)
 
     def _runs_by_histogram(self, ranks, pair_rows, size, pair_feature):

@@ -118,9 +118,30 @@ def test_bad_input():
         RandomForestRegressor().fit(np.array([[np.nan, 1.0], [1.0, 2.0]]), [0.0, 1.0])
 
 
-def test_constant_features_do_not_count_towards_max_features():
-    """Nine constant columns and one informative one: with max_features=1 every node keeps
-    drawing until it finds the informative column, so the tree separates the classes."""
+@pytest.mark.parametrize("make", [
+    lambda: (DecisionTreeRegressor(), tree.DecisionTreeRegressor()),
+    lambda: (RandomForestRegressor(5, random_state=0),
+             ensemble.RandomForestRegressor(5, random_state=0)),
+    lambda: (DecisionTreeClassifier(max_features=1), tree.DecisionTreeClassifier(max_features=1)),
+])
+def test_rows_alike_in_every_feature_make_one_leaf(monkeypatch, make):
+    """Every feature constant (impure targets, no split possible): each tree is one leaf that
+    predicts the mean, or the class fractions, as scikit-learn's. Pair by pair (regression
+    always; classification above SMALL_GRID) this raised an IndexError or a ValueError: no
+    node had a feature left to look at."""
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", 0)  # every level (node, feature) pair by pair
+    X, y = np.ones((30, 3)), np.arange(30) % 3
+    ours, ref = (model.fit(X, y) for model in make())
+    trees = getattr(ours, "estimators_", [ours])
+    assert all(t.tree_.node_count == 1 for t in trees)
+    np.testing.assert_allclose(ours.predict(X[:2]), ref.predict(X[:2]))
+
+
+def test_a_node_draws_on_until_a_feature_varies():
+    """Nine constant columns and one informative one: with max_features=1 a node whose draw
+    is constant draws on until it finds the informative column (as scikit-learn's splitter:
+    the search goes on until there is a feature to split on), so the tree separates the
+    classes."""
     rng = np.random.RandomState(0)
     x = rng.uniform(size=200)
     X = np.column_stack([np.ones((200, 9)), x])[:, rng.permutation(10)]
@@ -128,6 +149,38 @@ def test_constant_features_do_not_count_towards_max_features():
     model = DecisionTreeClassifier(max_features=1, random_state=0).fit(X, y)
     assert model.get_depth() == 1
     assert model.score(X, y) == 1.0
+
+
+def test_a_node_examines_the_varying_features_among_its_first_max_features_draws(monkeypatch):
+    """scikit-learn's rule: a node visits its first max_features draws, constant in it or
+    not, and examines those that vary in it; if none does, the first draw that varies.
+    Checked at every open node (pair by pair) against its own rows, on columns constant in
+    many nodes (four everywhere, four nonzero in one row of ten). (A small level scored
+    whole applies the same rule: test_a_small_level_is_scored_whole_with_the_same_splits.)"""
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 3, (300, 12)).astype(float)
+    X[:, :4] = 1.0
+    X[:, 4:8] *= rng.uniform(size=(300, 4)) < 0.1
+    y = (X[:, 8] + X[:, 9] + X[:, 4] > 2).astype(int) + (X[:, 10] > 1)
+    n_try, visits = 3, []
+    draw_pairs = LevelGrower._draw_pairs
+
+    def recording(self, rows, sizes, open_nodes, draws, constant):
+        looked_at = draw_pairs(self, rows, sizes, open_nodes, draws, constant)
+        pair_node, pair_feature, _, _, _, examine = looked_at
+        starts = np.cumsum(sizes) - sizes
+        for k, node in enumerate(open_nodes):
+            node_X = X[rows[starts[node]:starts[node] + sizes[node]]]
+            varies = [f for f in draws[k] if np.ptp(node_X[:, f]) > 0]
+            first = [f for f in draws[k][:n_try] if f in varies]
+            visits.append((len(first), list(pair_feature[(pair_node == k) & examine])))
+            assert visits[-1][1] == (first or varies[:1])
+        return looked_at
+    monkeypatch.setattr(LevelGrower, "_draw_pairs", recording)
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", 0)  # every level (node, feature) pair by pair
+    DecisionTreeClassifier(max_features=n_try, random_state=0).fit(X, y)
+    assert len(visits) > 20
+    assert {0, 1, 2} <= {n_varying for n_varying, _ in visits}  # fewer than n_try examined
 
 
 def test_a_feature_constant_in_a_node_is_not_examined_below_it(monkeypatch):
@@ -301,6 +354,44 @@ def test_histogram_and_sort_find_the_same_splits(monkeypatch, make):
     assert len(fitted["histogram"][0][0]) > 15  # a real tree, not a stump
     for by_histogram, by_sort in zip(fitted["histogram"], fitted["sort"]):
         for a, b in zip(by_histogram, by_sort):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DecisionTreeClassifier(random_state=0),
+    lambda: DecisionTreeRegressor(min_samples_leaf=3, random_state=0),
+    lambda: RandomForestClassifier(n_estimators=3, random_state=0),
+    lambda: RandomForestRegressor(n_estimators=3, max_features=0.5, random_state=0),
+])
+def test_sort_keys_in_int32_and_in_int64_find_the_same_splits(monkeypatch, make):
+    """The sort path's key is an int32 where it fits, an int64 otherwise (forced here with
+    INT32_MAX = 0): the same trees, node for node, on columns with many ties (the rows of a
+    run of equal x keep their order, so even regression's float sums are the same)."""
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(0, 12, 600) / 7.0, rng.normal(size=600).round(1),
+                         rng.normal(size=600)])
+    y = (X[:, 0] + X[:, 1] + X[:, 2] + rng.normal(scale=0.5, size=600) > 2).astype(int)
+    if "Regressor" in type(make()).__name__:
+        y = X @ [1.0, -2.0, 0.5] + rng.normal(size=600)
+    key_types = []
+    runs_by_sort = LevelGrower._runs_by_sort
+
+    def recording(self, *args):
+        runs = runs_by_sort(self, *args)
+        key_types.append(runs[-1].dtype)  # the key of each pair's rank 0
+        return runs
+    monkeypatch.setattr(LevelGrower, "_runs_by_sort", recording)
+    monkeypatch.setattr(tree_growth, "SMALL_GRID", 0)  # every level (node, feature) pair by pair
+    monkeypatch.setattr(tree_growth, "HISTOGRAM_BINS_PER_ROW", 0.0)  # every pair by the sort
+    fitted = {}
+    for key_type, int32_max in ((np.int32, np.iinfo(np.int32).max), (np.int64, 0)):
+        monkeypatch.setattr(tree_growth, "INT32_MAX", int32_max)
+        key_types.clear()
+        fitted[key_type] = _fitted_arrays(make().fit(X, y))
+        assert set(key_types) == {np.dtype(key_type)}
+    assert len(fitted[np.int32][0][0]) > 15  # a real tree, not a stump
+    for in_int32, in_int64 in zip(fitted[np.int32], fitted[np.int64]):
+        for a, b in zip(in_int32, in_int64):
             np.testing.assert_array_equal(a, b)
 
 
