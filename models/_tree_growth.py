@@ -315,7 +315,8 @@ class LevelGrower:
         self.width = presorted.values.shape[1]  # the most distinct values of any feature
         self.x = presorted.values.ravel()  # x_f's value of rank r is x[f · width + r]
         self.row_bits = max(1, (n_rows - 1).bit_length())  # bits that hold a row index
-        # a sort key (p · width + rank) << row_bits | row of pair p < max_pairs fits in int64
+        # a sort key (p · width + rank) << bits | i of pair p < max_pairs fits in int64 (i, a
+        # row's place in its pair, takes at most row_bits bits; see _runs_by_sort)
         self.max_pairs = max(1, (1 << (62 - self.row_bits)) // self.width)
 
     def grow(self, rows: np.ndarray):
