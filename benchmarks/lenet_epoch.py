@@ -46,7 +46,7 @@ def run(settings: Settings) -> Report:
                            f"≤ {GOAL_VS_TORCH:.2f}×", ratio <= GOAL_VS_TORCH))
     ours_loss, torch_loss = ours.result, theirs.result
     agree = bool(np.allclose(ours_loss, torch_loss, rtol=LOSS_RTOL, atol=0))
-    worst = float(np.max(np.abs(ours_loss - torch_loss) / np.abs(torch_loss)))
+    worst = float(relative_difference(ours_loss, torch_loss).max())
     torch_again = lenet.torch_without_onednn(problem)
     report.rows.append(Row(NAME, "last-batch loss (tinygrad_edu / torch)",
                            f"{ours_loss[-1]:.6f} / {torch_loss[-1]:.6f}",
@@ -59,7 +59,7 @@ def run(settings: Settings) -> Report:
                            "(context)", drift(torch_again, torch_loss)))
     exact = lenet.in_float64(problem, FLOAT64_BATCHES)
     ours64, theirs64 = (lenet.PREPARES[name](exact)() for name in ("tinygrad_edu", "torch"))
-    worst64 = float(np.max(np.abs(ours64 - theirs64) / np.abs(theirs64)))
+    worst64 = float(relative_difference(ours64, theirs64).max())
     report.rows.append(Row(NAME, f"float64, first {len(exact.batches)} batches: largest relative "
                            "batch-loss difference", f"{worst64:.1e}",
                            f"≤ {FLOAT64_RTOL:g}", worst64 <= FLOAT64_RTOL))
@@ -82,10 +82,15 @@ def run(settings: Settings) -> Report:
     return report
 
 
+def relative_difference(losses: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """|losses - reference| / |reference|, batch by batch."""
+    return np.abs(losses - reference) / np.abs(reference)
+
+
 def drift(losses: np.ndarray, reference: np.ndarray) -> str:
     """The largest relative difference between two runs' batch losses, and the first batch
     (counted from 1) where it passes LOSS_RTOL."""
-    relative = np.abs(losses - reference) / np.abs(reference)
+    relative = relative_difference(losses, reference)
     past = np.flatnonzero(relative > LOSS_RTOL)
     where = f"batch {past[0] + 1} of {len(relative)}" if len(past) else "none"
     return f"{relative.max():.1e}; {where}"

@@ -100,4 +100,3 @@ def nll_loss(x: Value, target: np.ndarray) -> Value:
 
     rows = np.arange(len(target))
     return Value(np.asarray(-x.data[rows, target].sum() / len(target)), (x,), send_back)
-

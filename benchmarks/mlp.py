@@ -9,7 +9,7 @@ with lr 0.1, batch 128, float32, one pass over 60,000 MNIST-shaped samples.
 * `prepare_minimal`: the same ops on `benchmarks/minimal_engine.py`, the floor of a
   Python engine (context for the tinygrad_edu / NumPy goal).
 
-All three get the same `Problem`: the same data, the same initial weights
+All four get the same `Problem`: the same data, the same initial weights
 (PyTorch's default initialisation, drawn once with NumPy) and the same shuffle
 order, so their losses must agree up to float32 rounding. Each `prepare_*`
 builds a fresh model outside the clock and returns the run that trains it for

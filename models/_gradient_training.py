@@ -196,7 +196,8 @@ class NoImprovementStopping(EarlyStopping):
 
 def r_squared(y: np.ndarray, predicted: np.ndarray) -> float:
     """R² = 1 - Σ (y - ŷ)² / Σ (y - ȳ)²; for a constant y, 1 if every ŷ = y else 0
-    (scikit-learn's `r2_score` with its default force_finite=True)."""
+    (scikit-learn's `r2_score` with its default force_finite=True). Not r2_score itself:
+    `fit` scores every training batch too, and r2_score warns and gives NaN on one row."""
     residual = float(np.sum((y - predicted) ** 2))
     spread = float(np.sum((y - np.mean(y)) ** 2))
     if spread == 0.0:
