@@ -61,7 +61,7 @@ def test_overlapping_no_grad_blocks_in_two_threads_leave_grad_mode_on():
 
 def test_each_new_thread_starts_in_the_default_modes():
     with tg.no_grad(), tg.detect_anomaly():
-        assert run_in_thread(lambda: (tg.is_grad_enabled(), autograd._modes.anomaly_detection)) \
+        assert run_in_thread(lambda: (tg.is_grad_enabled(), autograd._anomaly_detection.get())) \
             == (True, False)
 
 

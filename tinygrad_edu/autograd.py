@@ -28,11 +28,11 @@ How it fits together:
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import inspect
 import itertools
 import os
-import threading
 import traceback
 import types
 import weakref
@@ -57,24 +57,22 @@ OPS: dict[str, type[Function]] = {}
 """The op registry: op name -> Function class. Tests and docs walk it."""
 
 
-class _Modes(threading.local):
-    """The switches of the current thread: is a graph recorded, are NaN/inf checked
-    for, is a backward pass running, which Module (if any) is running its forward
-    pass, and the tangents of forward mode (None outside `dual_level()`). The class
-    attributes are every new thread's starting values."""
-
-    grad_enabled = True
-    anomaly_detection = False
-    running_backward = False
-    current_module: Any = None
-    tangents: Tangents | None = None
-
-
-_modes = _Modes()
+# The switches of the current thread: is a graph recorded, are NaN/inf checked for,
+# is a backward pass running, which Module (if any) is running its forward pass, and
+# the tangents of forward mode (None outside `dual_level()`). Each is a ContextVar: a
+# new thread starts from the defaults, and so does each asyncio task's own copy, so a
+# thread (or task) inside `no_grad()` never stops another from recording its graph.
+_grad_enabled = contextvars.ContextVar("grad_enabled", default=True)
+_anomaly_detection = contextvars.ContextVar("anomaly_detection", default=False)
+_running_backward = contextvars.ContextVar("running_backward", default=False)
+_current_module: contextvars.ContextVar[Any] = contextvars.ContextVar("current_module",
+                                                                      default=None)
+_tangents: contextvars.ContextVar[Tangents | None] = contextvars.ContextVar("tangents",
+                                                                           default=None)
 
 
 def is_grad_enabled() -> bool:
-    return _modes.grad_enabled
+    return _grad_enabled.get()
 
 
 class _Switched:
@@ -84,16 +82,16 @@ class _Switched:
 
     __slots__ = ("mode", "value", "previous")
 
-    def __init__(self, mode: str, value: Any):
+    def __init__(self, mode: contextvars.ContextVar, value: Any):
         self.mode = mode
         self.value = value
 
     def __enter__(self) -> None:
-        self.previous = getattr(_modes, self.mode)
-        setattr(_modes, self.mode, self.value)
+        self.previous = self.mode.get()
+        self.mode.set(self.value)
 
     def __exit__(self, *exception: Any) -> None:
-        setattr(_modes, self.mode, self.previous)
+        self.mode.set(self.previous)
 
     def __call__(self, function: Callable) -> Callable:
         mode, value = self.mode, self.value
@@ -112,7 +110,7 @@ class _Switched:
         return switched
 
 
-def _step_in_mode(generator: Generator, mode: str, value: Any) -> Generator:
+def _step_in_mode(generator: Generator, mode: contextvars.ContextVar, value: Any) -> Generator:
     """Run `generator` with the mode switched while its own code runs, and only
     then: the caller's code between two steps runs in the caller's mode."""
     step = functools.partial(generator.send, None)
@@ -136,7 +134,7 @@ def _step_in_mode(generator: Generator, mode: str, value: Any) -> Generator:
 
 def set_grad_enabled(enabled: bool) -> _Switched:
     """Context manager (or decorator): record the graph inside it, or not."""
-    return _Switched("grad_enabled", enabled)
+    return _Switched(_grad_enabled, enabled)
 
 
 def no_grad(function: Callable | None = None):
@@ -157,19 +155,19 @@ def detect_anomaly() -> _Switched:
     The message names the op and shows where in the user's code it was created.
     Recording that place costs time, so this is a debugging tool, off by default.
     """
-    return _Switched("anomaly_detection", True)
+    return _Switched(_anomaly_detection, True)
 
 
 def call_in_module(module: Any, forward: Callable, args: tuple, kwargs: dict) -> Any:
     """`forward(*args, **kwargs)`, with the ops it records marked as belonging to
     `module` (nn.Module.__call__ uses this), so the graph drawing can box each
     layer's ops together."""
-    outer = _modes.current_module
-    _modes.current_module = module
+    outer = _current_module.get()
+    _current_module.set(module)
     try:
         return forward(*args, **kwargs)
     finally:
-        _modes.current_module = outer
+        _current_module.set(outer)
 
 
 _recorded_ops = itertools.count()
@@ -203,7 +201,10 @@ class Context:
         self._inputs = inputs
         self.params = params or _NO_PARAMS
         self.needs_input_grad = _SHARED_FLAGS.get(needs_input_grad, needs_input_grad)
-        versions = tuple([t._version_counter.value for t in parents])
+        versions = []
+        for t in parents:
+            versions.append(t._version_counter.value)
+        versions = tuple(versions)
         self.input_versions = _SHARED_ZEROS.get(versions, versions)
         # The output's array and version counter, not the Tensor itself: the Tensor
         # refers to this Context, and a reference back would make a cycle.
@@ -212,7 +213,7 @@ class Context:
         self.output_version = self.output_counter.value
         self.freed = False
         self.created_at: list[traceback.FrameSummary] | None = None
-        self.module = _modes.current_module
+        self.module = _current_module.get()
         self.sequence = next(_recorded_ops)
 
     @property
@@ -230,7 +231,8 @@ class Context:
         return [a.shape for a in self._inputs]
 
     def check_inputs_unchanged(self) -> None:
-        for index, (tensor, version) in enumerate(zip(self.parents, self.input_versions)):
+        for index in range(len(self.parents)):
+            tensor, version = self.parents[index], self.input_versions[index]
             if tensor._version_counter.value != version:
                 raise _modified_error(self, f"input {index}", tensor.shape, version,
                                       tensor._version_counter.value)
@@ -352,9 +354,13 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **params) -> Tensor:
         """Run forward on the inputs' arrays and, if needed, record the op in the graph."""
-        if _modes.tangents is not None:  # forward mode: also push the tangents through
+        if _tangents.get() is not None:  # forward mode: also push the tangents through
             return _apply_with_tangents(cls, inputs, params)
-        arrays = tuple([t.data for t in inputs])
+        arrays = []
+        needs_input_grad = []
+        for t in inputs:
+            arrays.append(t.data)
+            needs_input_grad.append(t._requires_grad)
         data = cls.forward(*arrays, **params)
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             data = np.asarray(data)
@@ -363,12 +369,11 @@ class Function:
         output = tensor_module.Tensor._from_op(data, counter)
         # A graph is recorded when grad mode is on, the result is a float and an
         # input requires grad.
-        if _modes.grad_enabled and data.dtype.kind == "f":
-            needs_input_grad = tuple([t._requires_grad for t in inputs])
-            if True in needs_input_grad:
-                output._ctx = Context(cls, inputs, arrays, params, needs_input_grad, output)
-                output._requires_grad = True
-        if _modes.anomaly_detection and not _modes.running_backward:
+        if _grad_enabled.get() and data.dtype.kind == "f" and True in needs_input_grad:
+            output._ctx = Context(cls, inputs, tuple(arrays), params, tuple(needs_input_grad),
+                                  output)
+            output._requires_grad = True
+        if _anomaly_detection.get() and not _running_backward.get():
             _check_forward_anomaly(cls, output)
         return output
 
@@ -431,7 +436,9 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
                 "earlier backward(); pass retain_graph=True to the first call to backprop twice"
             )
         results[ctx.sequence] = node
-        stack.extend([parent for parent in ctx.parents if parent._requires_grad])
+        for parent in ctx.parents:
+            if parent._requires_grad:
+                stack.append(parent)
     return [results[number] for number in sorted(results, reverse=True)] + list(leaves)
 
 
@@ -496,7 +503,7 @@ def backpropagate(
     # Rules record a graph only for create_graph. Inside a rule, detect_anomaly
     # checks what the rule returns (naming the op whose backward it is), not each
     # small op the rule is written with.
-    with _Switched("running_backward", True), set_grad_enabled(create_graph):
+    with _Switched(_running_backward, True), set_grad_enabled(create_graph):
         for node in order:
             grad = state.pending.pop(node, None)
             if grad is not None:
@@ -581,14 +588,15 @@ def _checked_gradient(ctx: Context, parent: Tensor, grad: Gradient) -> Gradient:
     """A gradient a backward rule returned, summed back to its input's shape when
     the op broadcasts, then checked against the input and cast to its dtype."""
     shape = parent.data.shape
-    if ctx.function.broadcasts and grad.shape != shape:
-        grad = unbroadcast(grad, shape)
     if grad.shape != shape:
-        raise RuntimeError(f"{ctx.function.name}.backward returned a gradient of shape "
-                           f"{grad.shape} for an input of shape {shape}")
+        if ctx.function.broadcasts:
+            grad = unbroadcast(grad, shape)
+        if grad.shape != shape:
+            raise RuntimeError(f"{ctx.function.name}.backward returned a gradient of shape "
+                               f"{grad.shape} for an input of shape {shape}")
     if grad.dtype != parent.data.dtype:
         grad = grad.astype(parent.data.dtype)
-    if _modes.anomaly_detection:
+    if _anomaly_detection.get():
         _raise_if_not_finite(values(grad), f"{ctx.function.name} produced {{what}} in backward",
                              ctx.created_at)
     return grad
@@ -714,18 +722,18 @@ class Tangents:
 
 def current_tangents() -> Tangents | None:
     """The tangents of the forward-mode pass running in this thread, or None."""
-    return _modes.tangents
+    return _tangents.get()
 
 
 @contextlib.contextmanager
 def dual_level() -> Generator[Tangents, None, None]:
     """Forward mode inside the block: tensors may carry tangents (func.make_dual),
     and every op pushes them on to its output. One level at a time per thread."""
-    if _modes.tangents is not None:
+    if _tangents.get() is not None:
         raise RuntimeError("dual_level: forward mode is already on in this thread; "
                            "nested forward-mode passes (a jvp inside a jvp) are not supported")
     tangents = Tangents()
-    with _Switched("tangents", tangents):
+    with _Switched(_tangents, tangents):
         yield tangents
 
 
@@ -751,8 +759,8 @@ class ForwardContext:
 def _apply_with_tangents(cls: type[Function], inputs: tuple[Tensor, ...], params: dict) -> Tensor:
     """`Function.apply` in forward mode: the op as always, then its jvp rule gives the
     output's tangent from the inputs' tangents (when any input has one)."""
-    tangents = _modes.tangents
-    with _Switched("tangents", None):
+    tangents = _tangents.get()
+    with _Switched(_tangents, None):
         output = cls.apply(*inputs, **params)
     input_tangents = [tangents.get(t) for t in inputs]
     if output.data.dtype.kind == "f" and any(t is not None for t in input_tangents):
