@@ -1,5 +1,7 @@
-"""Grad mode, anomaly mode and the module tag are per thread, as in PyTorch."""
+"""Grad mode, anomaly mode and the module tag are per thread, as in PyTorch, and
+per asyncio task."""
 
+import asyncio
 import threading
 
 import numpy as np
@@ -130,3 +132,23 @@ def test_cross_val_score_with_joblibs_threading_backend_matches_sequential():
         threaded = cross_val_score(model, X, y, cv=4, n_jobs=2)
     assert not np.isnan(threaded).any()
     np.testing.assert_allclose(threaded, sequential)
+
+
+def test_no_grad_in_one_asyncio_task_does_not_stop_another_from_recording():
+    async def predict(entered, leave):
+        with tg.no_grad():
+            entered.set()
+            await leave.wait()
+            return tg.is_grad_enabled()
+
+    async def train_while_the_other_predicts():
+        entered, leave = asyncio.Event(), asyncio.Event()
+        predicting = asyncio.create_task(predict(entered, leave))
+        await entered.wait()
+        recorded = (tg.Tensor([1.0], requires_grad=True) * 2.0).requires_grad
+        leave.set()
+        return recorded, await predicting
+
+    assert asyncio.run(train_while_the_other_predicts()) == (True, False)
+    assert tg.is_grad_enabled()
+

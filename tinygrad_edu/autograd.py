@@ -18,8 +18,9 @@ How it fits together:
 * A rule reads its inputs and output through the Context, which first checks
   that no in-place operation has changed them since forward: a changed value
   would give a wrong gradient, so backward raises instead.
-* Grad mode, anomaly mode and the module tag are per thread, as in PyTorch:
-  a thread inside `no_grad()` does not stop another from recording its graph.
+* Grad mode, anomaly mode and the module tag are per thread, as in PyTorch, and
+  per asyncio task: a thread (or task) inside `no_grad()` does not stop another
+  from recording its graph.
 * Forward mode (see the end of this file and docs/forward-mode.md): inside
   `dual_level()` a tensor may carry a tangent, and `Function.apply` also calls
   the op's `jvp` rule, which gives the output's tangent from the inputs'.
@@ -57,11 +58,11 @@ OPS: dict[str, type[Function]] = {}
 """The op registry: op name -> Function class. Tests and docs walk it."""
 
 
-# The switches of the current thread: is a graph recorded, are NaN/inf checked for,
-# is a backward pass running, which Module (if any) is running its forward pass, and
-# the tangents of forward mode (None outside `dual_level()`). Each is a ContextVar: a
-# new thread starts from the defaults, and so does each asyncio task's own copy, so a
-# thread (or task) inside `no_grad()` never stops another from recording its graph.
+# The switches of the current thread (and asyncio task): is a graph recorded, are
+# NaN/inf checked for, is a backward pass running, which Module (if any) is running
+# its forward pass, and the tangents of forward mode (None outside `dual_level()`).
+# Each is a ContextVar, so a new thread starts from the defaults and a task changes
+# only its own copy.
 _grad_enabled = contextvars.ContextVar("grad_enabled", default=True)
 _anomaly_detection = contextvars.ContextVar("anomaly_detection", default=False)
 _running_backward = contextvars.ContextVar("running_backward", default=False)
@@ -195,17 +196,13 @@ class Context:
 
     def __init__(self, function: type[Function], parents: tuple[Tensor, ...],
                  inputs: tuple[np.ndarray, ...], params: dict, needs_input_grad: tuple[bool, ...],
-                 output: Tensor):
+                 input_versions: tuple[int, ...], output: Tensor):
         self.function = function
         self.parents = parents
         self._inputs = inputs
         self.params = params or _NO_PARAMS
         self.needs_input_grad = _SHARED_FLAGS.get(needs_input_grad, needs_input_grad)
-        versions = []
-        for t in parents:
-            versions.append(t._version_counter.value)
-        versions = tuple(versions)
-        self.input_versions = _SHARED_ZEROS.get(versions, versions)
+        self.input_versions = _SHARED_ZEROS.get(input_versions, input_versions)
         # The output's array and version counter, not the Tensor itself: the Tensor
         # refers to this Context, and a reference back would make a cycle.
         self._output = output.data
@@ -358,9 +355,11 @@ class Function:
             return _apply_with_tangents(cls, inputs, params)
         arrays = []
         needs_input_grad = []
+        input_versions = []
         for t in inputs:
             arrays.append(t.data)
             needs_input_grad.append(t._requires_grad)
+            input_versions.append(t._version_counter.value)
         data = cls.forward(*arrays, **params)
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             data = np.asarray(data)
@@ -371,7 +370,7 @@ class Function:
         # input requires grad.
         if _grad_enabled.get() and data.dtype.kind == "f" and True in needs_input_grad:
             output._ctx = Context(cls, inputs, tuple(arrays), params, tuple(needs_input_grad),
-                                  output)
+                                  tuple(input_versions), output)
             output._requires_grad = True
         if _anomaly_detection.get() and not _running_backward.get():
             _check_forward_anomaly(cls, output)
