@@ -151,4 +151,3 @@ def test_no_grad_in_one_asyncio_task_does_not_stop_another_from_recording():
 
     assert asyncio.run(train_while_the_other_predicts()) == (True, False)
     assert tg.is_grad_enabled()
-
