@@ -50,12 +50,17 @@ def _timed_chain(x0, a, m, seed, n_ops: int) -> Run:
     return run
 
 
-def prepare_tinygrad(shape: Shape, n_ops: int) -> Run:
+def tinygrad_start(shape: Shape) -> tuple:
+    """x₀, a, m and the backward seed as tinygrad_edu tensors (the seed an array)."""
     import tinygrad_edu as tg
 
     x0 = tg.Tensor(_filled(shape, START), requires_grad=True)
     a, m = tg.Tensor(_filled(shape, ADD)), tg.Tensor(_filled(shape, MUL))
-    return _timed_chain(x0, a, m, np.ones(shape, dtype=np.float32), n_ops)
+    return x0, a, m, np.ones(shape, dtype=np.float32)
+
+
+def prepare_tinygrad(shape: Shape, n_ops: int) -> Run:
+    return _timed_chain(*tinygrad_start(shape), n_ops)
 
 
 def prepare_torch(shape: Shape, n_ops: int) -> Run:
@@ -66,13 +71,18 @@ def prepare_torch(shape: Shape, n_ops: int) -> Run:
     return _timed_chain(x0, a, m, torch.ones(shape), n_ops)
 
 
-def prepare_minimal(shape: Shape, n_ops: int) -> Run:
-    """The same chain on `benchmarks.minimal_engine`: the floor of a Python engine."""
+def minimal_start(shape: Shape) -> tuple:
+    """x₀, a, m and the backward seed on `benchmarks.minimal_engine`."""
     from benchmarks.minimal_engine import Value
 
     x0 = Value(_filled(shape, START))
     a, m = Value(_filled(shape, ADD)), Value(_filled(shape, MUL))
-    return _timed_chain(x0, a, m, np.ones(shape, dtype=np.float32), n_ops)
+    return x0, a, m, np.ones(shape, dtype=np.float32)
+
+
+def prepare_minimal(shape: Shape, n_ops: int) -> Run:
+    """The same chain on `benchmarks.minimal_engine`: the floor of a Python engine."""
+    return _timed_chain(*minimal_start(shape), n_ops)
 
 
 def prepare_numpy(shape: Shape, n_ops: int) -> Run:

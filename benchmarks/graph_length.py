@@ -36,13 +36,8 @@ GOAL_SPREAD = 0.10
 
 
 def _chain_start():
-    import tinygrad_edu as tg
-
-    def tensor(value: float, requires_grad: bool = False):
-        return tg.Tensor(np.float32(value), requires_grad=requires_grad)
-
-    return (tensor(chains.START, requires_grad=True), tensor(chains.ADD),
-            tensor(chains.MUL))
+    x0, a, m, _ = chains.tinygrad_start(())
+    return x0, a, m
 
 
 def time_chain(n_ops: int, collector: bool = True) -> tuple[float, float]:

@@ -170,3 +170,13 @@ def test_a_models_benchmark_writes_every_row_in_its_own_section(benchmark, datas
     if START in before:
         assert section(after) == section(before)
     assert OTHER_SECTION in after
+
+
+@pytest.mark.parametrize("engine", ["tinygrad_edu", "minimal"])
+def test_the_instruction_count_child_runs_the_chain_and_its_backward(engine):
+    from benchmarks import chains, instructions
+
+    x0 = instructions.run_chain(engine, 40, collector=False, backward=True)
+    # x₂₀ = (...((x₀ + a) m + a) m ...): dx₂₀/dx₀ = m²⁰
+    np.testing.assert_allclose(np.asarray(x0.grad), np.float32(chains.MUL) ** 20, rtol=1e-5)
+    assert instructions.run_chain(engine, 40, collector=True, backward=False).grad is None
