@@ -36,6 +36,7 @@ GOAL_SPREAD = 0.10
 
 
 def _chain_start():
+    """x₀, a and m of the 0-d chain as tinygrad_edu tensors (a 0-d output needs no seed)."""
     x0, a, m, _ = chains.tinygrad_start(())
     return x0, a, m
 
