@@ -11,8 +11,8 @@ they pile up. The same 100,000-op forward with the collector switched off
 
 Bytes per node: Python's `tracemalloc` counts every allocation (NumPy reports
 its arrays to it) while a 100,000-op chain is built; the growth divided by the
-number of ops is what one recorded op keeps alive: its output Tensor and array,
-its Context and the tuples the Context holds. `sys.getsizeof` of each of those
+number of ops is what one recorded op keeps alive: its output Tensor (the graph's
+node), the array, and the tuples the node holds. `sys.getsizeof` of each of those
 objects gives the breakdown.
 """
 
@@ -78,12 +78,11 @@ def node_parts() -> dict[str, int]:
     """sys.getsizeof of each object one recorded 0-d op keeps alive."""
     x0, a, _ = _chain_start()
     y = x0 + a
-    ctx = y._ctx
     return {"Tensor": sys.getsizeof(y), "its array": sys.getsizeof(y.data),
-            "Context": sys.getsizeof(ctx), "the inputs tuple": sys.getsizeof(ctx.parents),
-            "the saved arrays tuple": sys.getsizeof(ctx._inputs),
-            "needs_input_grad": sys.getsizeof(ctx.needs_input_grad),
-            "input_versions": sys.getsizeof(ctx.input_versions)}
+            "the inputs tuple": sys.getsizeof(y._parents),
+            "the saved arrays tuple": sys.getsizeof(y._saved_inputs),
+            "needs_input_grad": sys.getsizeof(y._needs_input_grad),
+            "input_versions": sys.getsizeof(y._input_versions)}
 
 
 def run(settings: Settings) -> Report:

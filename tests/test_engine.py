@@ -49,8 +49,8 @@ def test_topological_order_puts_every_consumer_before_its_inputs():
     position = {id(t): i for i, t in enumerate(order)}
     assert order[0] is y
     for t in order:
-        if t._ctx is not None:
-            for parent in t._ctx.parents:
+        if t._op is not None:
+            for parent in t._parents:
                 if parent.requires_grad:
                     assert position[id(t)] < position[id(parent)]
 
@@ -285,8 +285,8 @@ def test_max_splits_the_gradient_evenly_between_ties():
 
 def test_ops_without_parameters_share_one_read_only_params_mapping():
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
-    first, second = (x + 1.0)._ctx, (x * 2.0)._ctx
-    assert first.params is second.params and dict(first.params) == {}
+    first, second = (x + 1.0)._params, (x * 2.0)._params
+    assert first is second and dict(first) == {}
     with pytest.raises(TypeError):  # shared by every such op, so nobody may write to it
-        first.params["axis"] = 0
-    assert x.sum(axis=0)._ctx.params == {"axis": (0,), "keepdims": False}  # its own dict
+        first["axis"] = 0
+    assert x.sum(axis=0)._params == {"axis": (0,), "keepdims": False}  # its own dict

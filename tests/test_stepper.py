@@ -122,7 +122,7 @@ def test_upstream_gradients_equal_torch_retain_grad(build):
     # ...and each leaf's contributions add up to torch's gradient for it
     for leaf, theirs in twin.pairs:
         if leaf.is_leaf and leaf.requires_grad:
-            sent = [g for s in backward for p, g in zip(s.tensor._ctx.parents, s.input_grads)
+            sent = [g for s in backward for p, g in zip(s.tensor._parents, s.input_grads)
                     if p is leaf and g is not None]
             np.testing.assert_allclose(sum(sent), theirs.grad.numpy(), rtol=1e-10)
     assert all(leaf.grad is None for leaf, _ in twin.pairs)  # no .grad was touched
@@ -138,11 +138,11 @@ def test_steps_are_forward_then_the_engines_backward_order(build):
     forward = [s.tensor for s in steps[:n_forward]]
     for position, tensor in enumerate(forward):  # every op after the ops of its inputs
         earlier = {id(t) for t in forward[:position]}
-        assert all(p._ctx is None or id(p) in earlier for p in tensor._ctx.parents)
-    engine = [t for t in autograd.topological_order([root]) if t._ctx is not None]
+        assert all(p._op is None or id(p) in earlier for p in tensor._parents)
+    engine = [t for t in autograd.topological_order([root]) if t._op is not None]
     assert [s.tensor for s in steps[n_forward:]] == engine
     for step in steps:
-        assert step.op == step.tensor._ctx.function.name
+        assert step.op == step.tensor._op.name
         assert "dL/d" in step.formula and "\n" not in step.formula
         np.testing.assert_array_equal(step.values, step.tensor.data)
 
@@ -353,7 +353,7 @@ def test_stepper_of_a_2000_node_graph_is_built_quickly():
         y = model(y) * 0.5
     loss = y.sum()
     tensors = len({id(t) for t in autograd.topological_order([loss])})
-    assert tensors + sum(1 for t in autograd.topological_order([loss]) if t._ctx) > 2000
+    assert tensors + sum(1 for t in autograd.topological_order([loss]) if t._op) > 2000
     start = time.perf_counter()
     stepper = Stepper(loss, module=model, max_nodes=150, collapse=True, check=False)
     html = stepper.html()

@@ -82,7 +82,7 @@ def test_the_module_tag_belongs_to_the_thread_running_the_layer():
     y = tg.Tensor([1.0], requires_grad=True) * 3.0
     leave.set()
     other.join()
-    assert y._ctx.module is None
+    assert y._module is None
 
 
 def test_training_and_predicting_at_once_in_two_threads_both_give_correct_results():

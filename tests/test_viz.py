@@ -1,7 +1,7 @@
 """Tests of tinygrad_edu.viz: the drawing says exactly what the graph is.
 
 The expected numbers (ops, edges, shapes, backward order) are computed here by
-walking `ctx.parents` directly, never through viz. The drawing is read back from
+walking `_parents` directly, never through viz. The drawing is read back from
 its DOT source, whose node ids are "t<n>" for tensors, "op<n>" for ops and
 "layer<n>" for collapsed layers.
 """
@@ -137,8 +137,8 @@ def walk(root: tg.Tensor) -> list[tg.Tensor]:
             continue
         seen.add(id(tensor))
         found.append(tensor)
-        if tensor._ctx is not None:
-            stack.extend(tensor._ctx.parents)
+        if tensor._op is not None:
+            stack.extend(tensor._parents)
     return found
 
 
@@ -202,8 +202,8 @@ def test_every_op_parameter_and_shape_appears(make_mlp):
     loss, options, params = make_mlp()
     graph = draw_graph(loss, **options)
     tensors = walk(loss)
-    made_by_ops = [t for t in tensors if t._ctx is not None]
-    assert Counter(op_names(graph)) == Counter(t._ctx.function.name for t in made_by_ops)
+    made_by_ops = [t for t in tensors if t._op is not None]
+    assert Counter(op_names(graph)) == Counter(t._op.name for t in made_by_ops)
     boxes = tensor_boxes(graph).values()
     names = [box.name for box in boxes]
     for name in params:
@@ -215,10 +215,10 @@ def test_every_op_parameter_and_shape_appears(make_mlp):
 def test_edge_count_equals_the_graphs(make_mlp):
     loss, options, _ = make_mlp()
     graph = draw_graph(loss, show_grad=False, **options)
-    made_by_ops = [t for t in walk(loss) if t._ctx is not None]
+    made_by_ops = [t for t in walk(loss) if t._op is not None]
     into_ops = [e for e in forward_edges(graph) if e[1].startswith("op")]
     out_of_ops = [e for e in forward_edges(graph) if e[0].startswith("op")]
-    assert len(into_ops) == sum(len(t._ctx.parents) for t in made_by_ops)
+    assert len(into_ops) == sum(len(t._parents) for t in made_by_ops)
     assert len(out_of_ops) == len(made_by_ops)
     assert len(tensor_boxes(graph)) == len(walk(loss))
     assert gradient_edges(graph) == []
@@ -270,7 +270,7 @@ def test_gradient_flows_from_lower_to_higher_numbers(make_mlp):
     assert into_inputs
     for op, tensor in into_inputs:
         assert step[output_of[op]] < step[tensor]
-    requires_grad_inputs = [p for t in walk(loss) if t._ctx for p in t._ctx.parents
+    requires_grad_inputs = [p for t in walk(loss) if t._op for p in t._parents
                             if p.requires_grad]
     assert len(into_inputs) == len(requires_grad_inputs)
 
@@ -392,8 +392,8 @@ def test_collapse_draws_each_layer_as_one_node():
     assert sorted(label.split("\\n")[0] for label in layers.values()) == [
         "0: Linear(784→30)", "1: ReLU", "2: Linear(30→10)"]
     assert "weight (30, 784)" in "".join(layers.values())
-    outside = [t for t in walk(loss) if t._ctx is not None and t._ctx.module is None]
-    assert Counter(op_names(graph)) == Counter(t._ctx.function.name for t in outside)
+    outside = [t for t in walk(loss) if t._op is not None and t._module is None]
+    assert Counter(op_names(graph)) == Counter(t._op.name for t in outside)
     between_layers = {(labels[tail].split("\\n")[0], labels[head].split("\\n")[0]): attrs
                       for tail, head, attrs in forward_edges(graph)
                       if tail in layers and head in layers}
@@ -409,10 +409,10 @@ def test_collapse_on_a_large_model():
     assert op_names(collapsed) == ["div", "sum", "mul", "sub"]  # the mean squared error
     parameters = {id(p) for p in model.parameters()}
     outside = [t for t in walk(loss)  # the loss's tensors and ops, and the input X
-               if (t._ctx is None and id(t) not in parameters)
-               or (t._ctx is not None and t._ctx.module is None)]
+               if (t._op is None and id(t) not in parameters)
+               or (t._op is not None and t._module is None)]
     others = [node for node in nodes(collapsed) if re.fullmatch(r"(t|op)\d+", node)]
-    assert len(others) == len(outside) + sum(t._ctx is not None for t in outside)
+    assert len(others) == len(outside) + sum(t._op is not None for t in outside)
 
 
 # --------------------------------------------------------------- max_nodes
@@ -424,7 +424,7 @@ def test_max_nodes_keeps_the_part_nearest_the_output():
     graph = draw_graph(loss, module=model, max_nodes=max_nodes)
     drawn = [node for node in nodes(graph) if re.fullmatch(r"(t|op)\d+", node)]
     tensors = walk(loss)
-    total = len(tensors) + sum(t._ctx is not None for t in tensors)
+    total = len(tensors) + sum(t._op is not None for t in tensors)
     assert len(drawn) <= max_nodes
     assert f"… {total - len(drawn):,} more nodes not drawn (max_nodes=40)" in nodes(graph)[
         "left_out"]

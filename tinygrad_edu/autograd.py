@@ -9,13 +9,14 @@ How it fits together:
   arrays, and `create_graph=True` runs it on Tensors, so the backward pass is
   itself a graph and can be differentiated.
 * `Function.apply` runs `forward` and, when grad mode is on and an input
-  requires grad, links the output Tensor to a `Context` that remembers the
-  inputs and the version of each. Those links are the computation graph.
+  requires grad, records the op in the output Tensor (`_record`): the op, the
+  input Tensors, the arrays and the version of each. The output's links to its
+  inputs are the computation graph; a Tensor is its node.
 * `backpropagate` visits the graph in `topological_order` (every node before the
   nodes it was computed from), calls each op's `backward` once with the summed
   gradient of its output, sums each returned gradient back to its input's shape
   when the op broadcasts, and hands the results to the op's inputs.
-* A rule reads its inputs and output through the Context, which first checks
+* A rule reads its inputs and output through a `Context`, which first checks
   that no in-place operation has changed them since forward: a changed value
   would give a wrong gradient, so backward raises instead.
 * Grad mode, anomaly mode and the module tag are per thread, as in PyTorch, and
@@ -175,82 +176,101 @@ _recorded_ops = itertools.count()
 
 
 class Context:
-    """What one op application remembers for its backward pass.
+    """What a backward rule sees of the op it differentiates.
 
-    `parents` are the input Tensors: the graph's edges. A backward rule reads
+    A recorded op keeps what its backward needs in the Tensor it produced (the
+    graph's node; see `Function.apply`), and the rule reads it through this view:
     `inputs` and `output` (the arrays the op computed from and produced, checked
     unchanged since forward), `input_shapes` (never checked: an in-place
     operation keeps a shape), `params` (the op's keyword parameters: axis,
-    shape, ...) and `needs_input_grad`. Under create_graph=True the rule gets a
-    `TensorContext` instead: the same fields with Tensors in place of the arrays.
-    `module` is the innermost nn.Module whose forward recorded the op, and
-    `sequence` counts the recorded ops in the order they ran (the step-through
-    of the forward pass replays them in that order).
+    shape, ...), `needs_input_grad`, and `function` (the op itself). Under
+    create_graph=True the rule gets a `TensorContext` instead: the same fields
+    with Tensors in place of the arrays.
+
+    A rule may read its `ctx` while it runs, and only then: a backward pass makes
+    one Context and points it at each node in turn.
     """
 
-    __slots__ = (
-        "function", "parents", "_inputs", "_output", "params", "needs_input_grad",
-        "input_versions", "output_counter", "output_version", "freed", "created_at",
-        "module", "sequence",
-    )
+    __slots__ = ("node",)
 
-    def __init__(self, function: type[Function], parents: tuple[Tensor, ...],
-                 inputs: tuple[np.ndarray, ...], params: dict, needs_input_grad: tuple[bool, ...],
-                 input_versions: tuple[int, ...], output: Tensor):
-        self.function = function
-        self.parents = parents
-        self._inputs = inputs
-        self.params = params or _NO_PARAMS
-        self.needs_input_grad = _SHARED_FLAGS.get(needs_input_grad, needs_input_grad)
-        self.input_versions = _SHARED_ZEROS.get(input_versions, input_versions)
-        # The output's array and version counter, not the Tensor itself: the Tensor
-        # refers to this Context, and a reference back would make a cycle.
-        self._output = output.data
-        self.output_counter = output._version_counter
-        self.output_version = self.output_counter.value
-        self.freed = False
-        self.created_at: list[traceback.FrameSummary] | None = None
-        self.module = _current_module.get()
-        self.sequence = next(_recorded_ops)
+    def __init__(self, node: Tensor | None = None):
+        self.node = node
+
+    @property
+    def function(self) -> type[Function]:
+        return self.node._op
 
     @property
     def inputs(self) -> tuple[np.ndarray, ...]:
-        self.check_inputs_unchanged()
-        return self._inputs
+        check_inputs_unchanged(self.node)
+        return self.node._saved_inputs
 
     @property
     def output(self) -> np.ndarray:
-        self.check_output_unchanged()
-        return self._output
+        check_output_unchanged(self.node)
+        return self.node._saved_output
 
     @property
     def input_shapes(self) -> list[tuple[int, ...]]:
-        return [a.shape for a in self._inputs]
+        return [a.shape for a in self.node._saved_inputs]
 
-    def check_inputs_unchanged(self) -> None:
-        for index in range(len(self.parents)):
-            tensor, version = self.parents[index], self.input_versions[index]
-            if tensor._version_counter.value != version:
-                raise _modified_error(self, f"input {index}", tensor.shape, version,
-                                      tensor._version_counter.value)
+    @property
+    def params(self) -> dict:
+        return self.node._params
 
-    def check_output_unchanged(self) -> None:
-        if self.output_counter.value != self.output_version:
-            raise _modified_error(self, "its output", self._output.shape, self.output_version,
-                                  self.output_counter.value)
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        return self.node._needs_input_grad
 
-    def free(self) -> None:
-        """Drop everything backward needed; the op name stays for error messages."""
-        self.parents = ()
-        self._inputs = ()
-        self._output = None
-        self.freed = True
+
+class TensorContext(Context):
+    """What a backward rule sees under create_graph=True: the input and output
+    Tensors in place of their arrays, so the gradient the rule computes is itself
+    recorded in a graph."""
+
+    __slots__ = ()
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        check_inputs_unchanged(self.node)
+        return self.node._parents
+
+    @property
+    def output(self) -> Tensor:
+        check_output_unchanged(self.node)
+        return self.node
+
+
+def check_inputs_unchanged(node: Tensor) -> None:
+    """Raise if an in-place operation changed an input of the op that produced
+    `node` since the op ran: its backward would read the new values."""
+    parents, versions = node._parents, node._input_versions
+    for index in range(len(parents)):
+        tensor, version = parents[index], versions[index]
+        if tensor._version_counter.value != version:
+            raise _modified_error(node, f"input {index}", tensor.shape, version,
+                                  tensor._version_counter.value)
+
+
+def check_output_unchanged(node: Tensor) -> None:
+    """The same for the op's output, `node` itself."""
+    if node._version_counter.value != node._output_version:
+        raise _modified_error(node, "its output", node.shape, node._output_version,
+                              node._version_counter.value)
+
+
+def free_graph(node: Tensor) -> None:
+    """Drop what `node`'s op kept for backward; the op stays, for error messages,
+    and `_parents` becomes None: the mark of a freed node."""
+    node._parents = None
+    node._saved_inputs = None
+    node._saved_output = None
 
 
 # Nearly every op records one of a few needs_input_grad flags and input versions,
 # such as (True, False) and (0, 0), and most ops have no parameters. A graph of a
 # million ops need not keep a million copies of them (nor give the garbage collector
-# a million more objects to walk): a Context keeps the one copy in these tables
+# a million more objects to walk): a node keeps the one copy in these tables
 # (every tuple of up to four flags, and the all-zero versions) instead of its own,
 # and one shared, read-only empty mapping for "no parameters".
 _SHARED_FLAGS = {flags: flags for n in range(1, 5)
@@ -259,49 +279,16 @@ _SHARED_ZEROS = {(0,) * n: (0,) * n for n in range(1, 5)}
 _NO_PARAMS = types.MappingProxyType({})
 
 
-def _modified_error(ctx: Context, which: str, shape: tuple[int, ...], expected: int,
+def _modified_error(node: Tensor, which: str, shape: tuple[int, ...], expected: int,
                     now: int) -> RuntimeError:
+    name = node._op.name
     return RuntimeError(
-        f"{ctx.function.name}.backward: one of the variables needed for gradient computation "
-        f"has been modified by an inplace operation: {which} of '{ctx.function.name}' "
+        f"{name}.backward: one of the variables needed for gradient computation "
+        f"has been modified by an inplace operation: {which} of '{name}' "
         f"(shape {shape}) is at version {now}; expected version {expected} instead. "
         "Its backward rule would read the new values and give a wrong gradient: make the "
         "change out of place (y = y + x), or clone() the tensor before changing it"
     )
-
-
-class TensorContext:
-    """What a backward rule sees under create_graph=True: a Context's fields with
-    the input and output Tensors in place of their arrays, so the gradient the
-    rule computes is itself recorded in a graph."""
-
-    __slots__ = ("ctx", "_output")
-
-    def __init__(self, ctx: Context, output: Tensor):
-        self.ctx = ctx
-        self._output = output
-
-    @property
-    def inputs(self) -> tuple[Tensor, ...]:
-        self.ctx.check_inputs_unchanged()
-        return self.ctx.parents
-
-    @property
-    def output(self) -> Tensor:
-        self.ctx.check_output_unchanged()
-        return self._output
-
-    @property
-    def input_shapes(self) -> list[tuple[int, ...]]:
-        return self.ctx.input_shapes
-
-    @property
-    def params(self) -> dict:
-        return self.ctx.params
-
-    @property
-    def needs_input_grad(self) -> tuple[bool, ...]:
-        return self.ctx.needs_input_grad
 
 
 class Function:
@@ -369,20 +356,50 @@ class Function:
         # A graph is recorded when grad mode is on, the result is a float and an
         # input requires grad.
         if _grad_enabled.get() and data.dtype.kind == "f" and True in needs_input_grad:
-            output._ctx = Context(cls, inputs, tuple(arrays), params, tuple(needs_input_grad),
-                                  tuple(input_versions), output)
-            output._requires_grad = True
+            _record(output, cls, inputs, tuple(arrays), params, tuple(needs_input_grad),
+                    tuple(input_versions))
         if _anomaly_detection.get() and not _running_backward.get():
             _check_forward_anomaly(cls, output)
         return output
+
+
+def _record(output: Tensor, op: type[Function], parents: tuple[Tensor, ...],
+            inputs: tuple[np.ndarray, ...], params: dict, needs_input_grad: tuple[bool, ...],
+            input_versions: tuple[int, ...]) -> None:
+    """Make `output` a node of the graph: it remembers the op that produced it and
+    what the op's backward needs.
+
+    `_parents` are the input Tensors (the graph's edges; None once a backward
+    without retain_graph has freed what the op kept); `_saved_inputs` and
+    `_saved_output` the arrays the op computed from and produced, and
+    `_input_versions` and `_output_version` the versions they had then (a rule
+    reads them through a `Context`, which checks them); `_params` are the op's
+    keyword parameters and `_needs_input_grad` which inputs require grad.
+    `_module` is the innermost nn.Module whose forward recorded the op, and
+    `_sequence` counts the recorded ops in the order they ran (backward runs them
+    in the reverse order; the step-through of the forward pass replays them).
+    `_created_at` is where the user applied the op, under detect_anomaly.
+    """
+    output._op = op
+    output._parents = parents
+    output._saved_inputs = inputs
+    output._saved_output = output.data
+    output._params = params or _NO_PARAMS
+    output._needs_input_grad = _SHARED_FLAGS.get(needs_input_grad, needs_input_grad)
+    output._input_versions = _SHARED_ZEROS.get(input_versions, input_versions)
+    output._output_version = output._version_counter.value
+    output._module = _current_module.get()
+    output._sequence = next(_recorded_ops)
+    output._created_at = None
+    output._requires_grad = True
 
 
 def _check_forward_anomaly(cls: type[Function], output: Tensor) -> None:
     """detect_anomaly in forward: note where the user applied the op (for the error
     messages of its backward, too), and raise if it produced NaN or inf."""
     created_at = _user_frames()
-    if output._ctx is not None:
-        output._ctx.created_at = created_at
+    if output._op is not None:
+        output._created_at = created_at
     _raise_if_not_finite(output.data, f"{cls.name} produced {{what}} in forward", created_at)
 
 
@@ -409,7 +426,7 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     before the tensors it was computed from (so the roots come first).
 
     Every recorded op has a number, counting up in the order the ops ran
-    (`Context.sequence`), and an op's inputs existed before it ran. So the op
+    (`_sequence`), and an op's inputs existed before it ran. So the op
     results in decreasing number are an order in which every tensor comes before
     the tensors it was computed from: backward runs the ops in the reverse of the
     order forward ran them. The leaves (no op made them, nothing to wait for) come
@@ -423,19 +440,19 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     stack = list(roots)
     while stack:
         node = stack.pop()
-        ctx = node._ctx
-        if ctx is None:
+        if node._op is None:
             leaves[node] = None
             continue
-        if ctx.sequence in results:
+        if node._sequence in results:
             continue
-        if ctx.freed:
+        parents = node._parents
+        if parents is None:
             raise RuntimeError(
-                f"backward: the graph through '{ctx.function.name}' was already freed by an "
+                f"backward: the graph through '{node._op.name}' was already freed by an "
                 "earlier backward(); pass retain_graph=True to the first call to backprop twice"
             )
-        results[ctx.sequence] = node
-        for parent in ctx.parents:
+        results[node._sequence] = node
+        for parent in parents:
             if parent._requires_grad:
                 stack.append(parent)
     return [results[number] for number in sorted(results, reverse=True)] + list(leaves)
@@ -443,12 +460,14 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
 
 class _Pass:
     """The state of one backward pass: the gradients still on their way to each
-    node (`pending`), what `grad()` asked for (`wanted`) and has `found`, and
-    which arrays were already handed out (`given`), so no two tensors share one."""
+    node (`pending`), what `grad()` asked for (`wanted`) and has `found`, which
+    arrays were already handed out (`given`), so no two tensors share one, and
+    the `rule_context` each rule gets."""
 
     def __init__(self, create_graph: bool, retain_graph: bool, wanted: Sequence[Tensor] | None):
         self.create_graph = create_graph
         self.retain_graph = retain_graph
+        self.rule_context = TensorContext() if create_graph else Context()
         self.wanted = None if wanted is None else {id(t) for t in wanted}
         self.pending: dict[Tensor, Gradient] = {}
         self.found: dict[int, Tensor] = {}
@@ -518,23 +537,21 @@ def _visit(node: Tensor, grad: Gradient, state: _Pass) -> None:
     if state.wanted is not None:
         if id(node) in state.wanted:
             state.found[id(node)] = state.owned(grad)
-    elif node._ctx is None or node._retains_grad:
+    elif node._op is None or node._retains_grad:
         node.grad = state.owned(grad) if node.grad is None else _sum_grads(node.grad, grad)
-    ctx = node._ctx
-    if ctx is None:
+    if node._op is None:
         return
-    rule_ctx = TensorContext(ctx, node) if state.create_graph else ctx
-    for parent, parent_grad in zip(ctx.parents, _call_backward(ctx, rule_ctx, grad)):
+    for parent, parent_grad in zip(node._parents, _call_backward(node, grad, state)):
         if parent_grad is not None and parent._requires_grad:
-            state.add(parent, _checked_gradient(ctx, parent, parent_grad))
+            state.add(parent, _checked_gradient(node, parent, parent_grad))
     if not state.retain_graph:
-        ctx.free()
+        free_graph(node)
 
 
 def _sum_grads(stored: Tensor, grad: Gradient) -> Tensor:
     """A `.grad` plus a new contribution: a new Tensor with its own array (a
     Tensor with a graph under create_graph)."""
-    if isinstance(grad, tensor_module.Tensor) or stored._ctx is not None:
+    if isinstance(grad, tensor_module.Tensor) or stored._op is not None:
         return stored + grad
     return tensor_module.Tensor._from_op(stored.data + grad)
 
@@ -561,43 +578,47 @@ def _run_hooks(node: Tensor, grad: Gradient, create_graph: bool) -> Gradient:
     return grad
 
 
-def _call_backward(ctx: Context, rule_ctx: Context | TensorContext, grad: Gradient) -> tuple:
-    """The op's backward, always as a tuple with one entry per input."""
+def _call_backward(node: Tensor, grad: Gradient, state: _Pass) -> tuple:
+    """The backward of the op that produced `node`, always as a tuple with one
+    entry per input."""
+    op = node._op
+    ctx = state.rule_context
+    ctx.node = node
     try:
-        grads = ctx.function.backward(rule_ctx, grad)
+        grads = op.backward(ctx, grad)
     except (AttributeError, TypeError) as error:
-        if rule_ctx is not ctx:
+        if state.create_graph:
             raise
         # Most likely a rule that calls a Tensor-only method (x.sigmoid(), x.data).
         raise type(error)(
-            f"{ctx.function.name}.backward: {error}. An ordinary backward() runs every rule "
+            f"{op.name}.backward: {error}. An ordinary backward() runs every rule "
             "on NumPy arrays, so a rule may use only what arrays and Tensors share: the "
             "operators, .sum/.reshape/.transpose/.T/.astype, indexing, and the functions "
             "in tinygrad_edu.ops.tensor_or_array"
         ) from error
     if type(grads) is not tuple:
         grads = (grads,)
-    if len(grads) != len(ctx.parents):
-        raise RuntimeError(f"{ctx.function.name}.backward returned {len(grads)} gradients "
-                           f"for {len(ctx.parents)} inputs")
+    if len(grads) != len(node._parents):
+        raise RuntimeError(f"{op.name}.backward returned {len(grads)} gradients "
+                           f"for {len(node._parents)} inputs")
     return grads
 
 
-def _checked_gradient(ctx: Context, parent: Tensor, grad: Gradient) -> Gradient:
+def _checked_gradient(node: Tensor, parent: Tensor, grad: Gradient) -> Gradient:
     """A gradient a backward rule returned, summed back to its input's shape when
     the op broadcasts, then checked against the input and cast to its dtype."""
     shape = parent.data.shape
     if grad.shape != shape:
-        if ctx.function.broadcasts:
+        if node._op.broadcasts:
             grad = unbroadcast(grad, shape)
         if grad.shape != shape:
-            raise RuntimeError(f"{ctx.function.name}.backward returned a gradient of shape "
+            raise RuntimeError(f"{node._op.name}.backward returned a gradient of shape "
                                f"{grad.shape} for an input of shape {shape}")
     if grad.dtype != parent.data.dtype:
         grad = grad.astype(parent.data.dtype)
     if _anomaly_detection.get():
-        _raise_if_not_finite(values(grad), f"{ctx.function.name} produced {{what}} in backward",
-                             ctx.created_at)
+        _raise_if_not_finite(values(grad), f"{node._op.name} produced {{what}} in backward",
+                             node._created_at)
     return grad
 
 

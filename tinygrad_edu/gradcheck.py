@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tinygrad_edu.autograd import enable_grad, no_grad
+from tinygrad_edu.autograd import Context, enable_grad, no_grad
 from tinygrad_edu.autograd import grad as autograd_grad
 from tinygrad_edu.tensor import Tensor, concatenate
 
@@ -301,7 +301,7 @@ def check_graph(root: Tensor, *, eps: float = 1e-6, atol: float = 1e-5,
 
 def _check_node(tensor: Tensor, label: str, eps: float, atol: float, rtol: float) -> NodeCheck:
     """Compare the op's vector-Jacobian product with central differences, input by input."""
-    ctx = tensor._ctx
+    ctx = Context(tensor)
     name = ctx.function.name
     inputs = [_float64_leaf(array, needs) for array, needs in zip(ctx.inputs, ctx.needs_input_grad)]
 

@@ -56,10 +56,17 @@ class Tensor:
     never require grad. A Tensor made from a NumPy array of the same dtype shares
     its memory, as `torch.from_numpy` does, except one that requires grad: a
     parameter gets its own copy, so updating it in place never changes your array.
+
+    A tensor that a recorded op produced is a node of the graph: `_op` is that op
+    (None for a leaf) and the fields after it are what the op remembers for its
+    backward pass. `Function.apply` sets them; see autograd.py.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "name", "_ctx", "_version_counter",
-                 "_retains_grad", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "name", "_version_counter",
+                 "_retains_grad", "_hooks", "__weakref__",
+                 "_op", "_parents", "_saved_inputs", "_saved_output", "_params",
+                 "_needs_input_grad", "_input_versions", "_output_version", "_module",
+                 "_sequence", "_created_at")
     __array_ufunc__ = None  # `ndarray * Tensor` calls Tensor.__rmul__ instead of NumPy
 
     def __init__(
@@ -73,7 +80,7 @@ class Tensor:
         if requires_grad and np.may_share_memory(self.data, data):
             self.data = self.data.copy()
         self.grad: Tensor | None = None
-        self._ctx: autograd.Context | None = None
+        self._op: type[autograd.Function] | None = None
         self.name = name
         self._version_counter = UNCHANGED
         self._retains_grad = False
@@ -89,7 +96,7 @@ class Tensor:
         out = cls.__new__(cls)
         out.data = data
         out.grad = None
-        out._ctx = None
+        out._op = None
         out.name = None
         out._version_counter = version_counter
         out._retains_grad = False
@@ -105,7 +112,7 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if self._ctx is not None:
+        if self._op is not None:
             raise RuntimeError(
                 "requires_grad: you can only change requires_grad flags of leaf variables "
                 f"(this tensor was computed by '{self.op}'). If you want to use a computed "
@@ -138,7 +145,7 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for a tensor no recorded op produced: a parameter, an input, a constant."""
-        return self._ctx is None
+        return self._op is None
 
     @property
     def _version(self) -> int:
@@ -146,13 +153,9 @@ class Tensor:
         return self._version_counter.value
 
     def _shared_version_counter(self) -> VersionCounter:
-        """This tensor's own version counter, made now if it has none yet. The op that
-        produced the tensor is handed the new counter, so that its backward still
-        sees a later in-place change of its output."""
+        """This tensor's own version counter, made now if it has none yet."""
         if self._version_counter is UNCHANGED:
             self._version_counter = VersionCounter()
-            if self._ctx is not None:
-                self._ctx.output_counter = self._version_counter
         return self._version_counter
 
     def _count_in_place_change(self) -> None:
@@ -169,7 +172,7 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that has "
                                "requires_grad=False")
-        if self._ctx is not None:
+        if self._op is not None:
             self._retains_grad = True
 
     @property
@@ -192,14 +195,14 @@ class Tensor:
     @property
     def op(self) -> str | None:
         """The name of the op that produced this tensor, None for a leaf."""
-        return None if self._ctx is None else self._ctx.function.name
+        return None if self._op is None else self._op.name
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
         extras = []
         if self.dtype != DEFAULT_FLOAT:
             extras.append(f"dtype={self.dtype}")
-        if self._ctx is not None:
+        if self._op is not None:
             extras.append(f"op={self.op}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
@@ -282,7 +285,7 @@ class Tensor:
         if set_to_none or self.grad is None:
             self.grad = None
             return
-        if self.grad._ctx is not None:
+        if self.grad._op is not None:
             self.grad = self.grad.detach()
         self.grad.zero_()
 
@@ -407,7 +410,7 @@ class Tensor:
                                "changed in place; clone() it first")
         if not autograd.is_grad_enabled():
             return
-        if self._requires_grad and self._ctx is None:
+        if self._requires_grad and self._op is None:
             raise RuntimeError(
                 f"{op}: a leaf Variable that requires grad is being used in an in-place "
                 "operation. To update a parameter by hand, do it under `with tg.no_grad():`"

@@ -110,11 +110,11 @@ def test_calling_a_module_tags_its_ops_with_the_innermost_module():
     net = Net()
     x = tg.randn(4, 3, requires_grad=True)
     y = net(x)
-    assert y._ctx.module is net.head[1]  # the last op is Linear's "+ bias"
+    assert y._module is net.head[1]  # the last op is Linear's "+ bias"
     hidden = net.block(x)
-    assert hidden._ctx.module is net.block  # "* scale" belongs to Block itself
-    assert hidden._ctx.parents[0]._ctx.module is net.block.fc
-    assert (x * 2)._ctx.module is None  # outside any module
+    assert hidden._module is net.block  # "* scale" belongs to Block itself
+    assert hidden._parents[0]._module is net.block.fc
+    assert (x * 2)._module is None  # outside any module
 
 
 def test_a_forward_that_raises_leaves_no_module_tag_behind():
@@ -122,7 +122,7 @@ def test_a_forward_that_raises_leaves_no_module_tag_behind():
     with pytest.raises(ValueError, match="Linear: input of shape"):
         net(tg.randn(4, 5))  # Block's Linear expects 3 features
     x = tg.randn(4, 3, requires_grad=True)
-    assert (x * 2)._ctx.module is None
+    assert (x * 2)._module is None
 
 
 def test_forward_must_be_defined():

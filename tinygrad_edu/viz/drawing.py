@@ -31,7 +31,7 @@ How it is drawn: one breadth-first walk from the output lists every tensor it
 was computed from, nearest first (`graph.reachable_tensors`, a loop, not
 recursion, so a chain of 100,000 ops is fine). `max_nodes` keeps the beginning of
 that list. Each tensor becomes a node, each op a node, each entry of an op's
-`ctx.parents` an edge. The step-through page (stepper.py) and the animation
+`_parents` an edge. The step-through page (stepper.py) and the animation
 (animation.py) use the same drawing, with one op application in focus.
 """
 
@@ -44,7 +44,6 @@ from typing import TYPE_CHECKING, Any
 import graphviz
 import numpy as np
 
-from tinygrad_edu import autograd
 from tinygrad_edu.gradcheck import NodeCheck, check_graph
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.viz.files import write_atomically
@@ -268,7 +267,7 @@ def build_drawing(
 
 def _count_nodes(tensors: list[Tensor]) -> int:
     """How many nodes these tensors make: one each, plus one for the op that made it."""
-    return sum(1 if t._ctx is None else 2 for t in tensors)
+    return sum(1 if t._op is None else 2 for t in tensors)
 
 
 def _nearest(tensors: list[Tensor], max_nodes: int | None) -> list[Tensor]:
@@ -362,11 +361,12 @@ def _tensor_fields(
     return [_fit(field) for field in fields]
 
 
-def _op_label(ctx: autograd.Context, failed: NodeCheck | None = None) -> str:
-    """The op's name, and on a second line its parameters: "sum" / "axis=(1,) keepdims=True";
-    for an op that failed its gradient check, a last line with its error."""
-    lines = [ctx.function.name]
-    settings = " ".join(f"{key}={_format_param(value)}" for key, value in ctx.params.items())
+def _op_label(tensor: Tensor, failed: NodeCheck | None = None) -> str:
+    """The name of the op that made `tensor`, and on a second line its parameters: "sum" /
+    "axis=(1,) keepdims=True"; for an op that failed its gradient check, a last line
+    with its error."""
+    lines = [tensor._op.name]
+    settings = " ".join(f"{key}={_format_param(value)}" for key, value in tensor._params.items())
     if settings:
         lines.append(_fit(settings))
     if failed is not None:
@@ -459,7 +459,7 @@ class _Drawing:
         )
         self.annotations = annotations
         self.focus = focus
-        self.focus_inputs = set() if focus is None else {id(p) for p in focus.tensor._ctx.parents}
+        self.focus_inputs = set() if focus is None else {id(p) for p in focus.tensor._parents}
         self.svg_classes = svg_classes
         self.rankdir = rankdir
         self.show_data = show_data
@@ -501,15 +501,14 @@ class _Drawing:
                 **(FOCUS_ATTRS if in_focus else {}),
             )
             self.tensor_nodes[id(tensor)] = node
-        if tensor._ctx is not None:
+        if tensor._op is not None:
             self.op_nodes[id(tensor)] = self._add_op(tensor)
 
     def _add_op(self, tensor: Tensor) -> str:
         """The node of the op that made `tensor`: an ellipse, red when its gradient check
         failed, outlined when in focus; or its collapsed layer's node."""
-        ctx = tensor._ctx
         failed = self.annotations.failing.get(id(tensor))
-        layer = self.layer_of_module.get(id(ctx.module))
+        layer = self.layer_of_module.get(id(tensor._module))
         if self.collapse and layer is not None:
             node = self._layer_node(layer)
             if failed is not None:
@@ -519,15 +518,15 @@ class _Drawing:
         attributes = {"style": "filled", "fillcolor": FAILED_COLOR} if failed else {}
         if self.focus is not None and tensor is self.focus.tensor:
             attributes.update(FOCUS_ATTRS)
-        self._container(layer).node(node, _op_label(ctx, failed), shape="ellipse",
+        self._container(layer).node(node, _op_label(tensor, failed), shape="ellipse",
                                     **attributes)
         return node
 
     def _layer_of_tensor(self, tensor: Tensor, name: str | None) -> _Layer | None:
         """The layer whose op made the tensor or, for a parameter or buffer of the
         model ("0.weight"), the layer that owns it."""
-        if tensor._ctx is not None:
-            return self.layer_of_module.get(id(tensor._ctx.module))
+        if tensor._op is not None:
+            return self.layer_of_module.get(id(tensor._module))
         if name is None:
             return None
         return self.layers.get(name.rpartition(".")[0])
@@ -572,15 +571,14 @@ class _Drawing:
 
     def add_edges(self, tensor: Tensor) -> None:
         """The edges of the op that made `tensor`: each input -> op, then op -> tensor."""
-        ctx = tensor._ctx
-        if ctx is None:
+        if tensor._op is None:
             return
         op = self.op_nodes[id(tensor)]
-        several = len(ctx.parents) > 1
+        several = len(tensor._parents) > 1
         focus = None
         if self.focus is not None and tensor is self.focus.tensor:
             focus = self.focus.phase
-        for index, parent in enumerate(ctx.parents):
+        for index, parent in enumerate(tensor._parents):
             tail = self.tensor_nodes.get(id(parent), self.note)
             self._connect(tail, op, parent, str(index) if several else "", focus)
         self._connect(op, self.tensor_nodes[id(tensor)], tensor, "", focus)

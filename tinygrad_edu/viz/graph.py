@@ -1,7 +1,7 @@
 """The computation graph as lists: which tensors it holds, in which orders, and their names.
 
 Everything in viz starts here. A graph is reached from its output through each
-tensor's `_ctx.parents`; these walks are loops, not recursion, so a chain of
+tensor's `_parents`; these walks are loops, not recursion, so a chain of
 100,000 ops is fine.
 
 * `reachable_tensors`: every tensor, nearest the output first (what a drawing keeps).
@@ -40,17 +40,17 @@ def reachable_tensors(root: Tensor, caller: str = "draw_graph") -> list[Tensor]:
     seen = {id(root)}
     position = 0
     while position < len(order):  # `order` is the queue: it grows while we read it
-        ctx = order[position]._ctx
+        tensor = order[position]
         position += 1
-        if ctx is None:
+        if tensor._op is None:
             continue
-        if ctx.freed:
+        if tensor._parents is None:  # freed by backward()
             raise RuntimeError(
-                f"{caller}: the graph through '{ctx.function.name}' was freed by backward(). "
+                f"{caller}: the graph through '{tensor._op.name}' was freed by backward(). "
                 "Call backward(retain_graph=True) to keep it, "
                 f"or call {caller} before backward()."
             )
-        for parent in ctx.parents:
+        for parent in tensor._parents:
             if id(parent) not in seen:
                 seen.add(id(parent))
                 order.append(parent)
@@ -72,18 +72,18 @@ def backward_steps(root: Tensor) -> dict[int, int]:
 
 def forward_order(root: Tensor) -> list[Tensor]:
     """Every tensor an op produced on the way to `root`, in the order the ops ran
-    (each Context numbers itself when the op is recorded)."""
+    (each op result is numbered when the op is recorded: `_sequence`)."""
     produced: list[Tensor] = []
     visited: set[int] = set()
     stack = [root]
     while stack:
         tensor = stack.pop()
-        if id(tensor) in visited or tensor._ctx is None:
+        if id(tensor) in visited or tensor._op is None:
             continue
         visited.add(id(tensor))
         produced.append(tensor)
-        stack.extend(tensor._ctx.parents)
-    return sorted(produced, key=lambda t: t._ctx.sequence)
+        stack.extend(tensor._parents)
+    return sorted(produced, key=lambda t: t._sequence)
 
 
 def tensor_names(params: Names, module: Module | None) -> dict[int, str]:

@@ -144,7 +144,6 @@ class Stepper:
     def _step_data(self, step: Step) -> dict[str, Any]:
         """What the page's script needs about one step: labels, numbers as text, and
         the ids of its nodes in each view."""
-        ctx = step.tensor._ctx
         data: dict[str, Any] = {
             "phase": step.phase,
             "op": step.op,
@@ -153,7 +152,7 @@ class Stepper:
             "output": step.output,
             "outputShape": list(step.values.shape),
             "values": format_array(step.values),
-            "inputValues": [format_array(parent.data) for parent in ctx.parents],
+            "inputValues": [format_array(parent.data) for parent in step.tensor._parents],
             "nodes": {view.name: _node_ids(view.drawing, step.tensor) for view in self.views},
             "check": _check_data(self.failing.get(id(step.tensor))),
         }
@@ -195,7 +194,7 @@ def _node_ids(drawing: _Drawing, tensor: Tensor) -> dict[str, Any]:
     return {
         "op": drawing.op_nodes.get(id(tensor)),
         "output": drawing.tensor_nodes.get(id(tensor)),
-        "inputs": [drawing.tensor_nodes.get(id(p), drawing.note) for p in tensor._ctx.parents],
+        "inputs": [drawing.tensor_nodes.get(id(p), drawing.note) for p in tensor._parents],
     }
 
 

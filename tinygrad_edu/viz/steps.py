@@ -118,10 +118,10 @@ def run_backward(root: Tensor, caller: str = "backprop_steps") -> BackwardPass:
     with autograd.no_grad():
         for tensor in autograd.topological_order([root]):
             upstream = pending.get(id(tensor))
-            if upstream is None or tensor._ctx is None:
+            if upstream is None or tensor._op is None:
                 continue
-            contributions, summed = rule_results(tensor._ctx, upstream)
-            for parent, contribution in zip(tensor._ctx.parents, contributions):
+            contributions, summed = rule_results(tensor, upstream)
+            for parent, contribution in zip(tensor._parents, contributions):
                 if contribution is not None:
                     previous = pending.get(id(parent))
                     pending[id(parent)] = (contribution if previous is None
@@ -130,26 +130,28 @@ def run_backward(root: Tensor, caller: str = "backprop_steps") -> BackwardPass:
     return BackwardPass(visits, pending)
 
 
-def rule_results(ctx: autograd.Context, upstream: np.ndarray
+def rule_results(tensor: Tensor, upstream: np.ndarray
                  ) -> tuple[list[np.ndarray | None], list[tuple[int, ...]]]:
-    """What the op's backward rule sends each input, summed back to the input's shape
-    and cast to its dtype as the engine does, and the axes that sum undid."""
-    results = ctx.function.backward(ctx, upstream)
+    """What the backward rule of the op that made `tensor` sends each input, summed
+    back to the input's shape and cast to its dtype as the engine does, and the axes
+    that sum undid."""
+    op = tensor._op
+    results = op.backward(autograd.Context(tensor), upstream)
     if type(results) is not tuple:
         results = (results,)
-    if len(results) != len(ctx.parents):
-        raise RuntimeError(f"{ctx.function.name}.backward returned {len(results)} gradients "
-                           f"for {len(ctx.parents)} inputs")
+    if len(results) != len(tensor._parents):
+        raise RuntimeError(f"{op.name}.backward returned {len(results)} gradients "
+                           f"for {len(tensor._parents)} inputs")
     contributions: list[np.ndarray | None] = []
     summed: list[tuple[int, ...]] = []
-    for parent, result in zip(ctx.parents, results):
+    for parent, result in zip(tensor._parents, results):
         if result is None or not parent.requires_grad:
             contributions.append(None)
             summed.append(())
             continue
         result = np.asarray(result)
         axes = ()
-        if ctx.function.broadcasts and result.shape != parent.shape:
+        if op.broadcasts and result.shape != parent.shape:
             axes = summed_axes(result.shape, parent.shape)
             result = unbroadcast(result, parent.shape)
         contributions.append(result.astype(parent.dtype, copy=False))
@@ -183,12 +185,11 @@ def backprop_steps(root: Tensor, *, params: Names = None,
 
 
 def _forward_step(tensor: Tensor, labels: dict[int, str]) -> Step:
-    ctx = tensor._ctx
     return Step(
         phase="forward",
-        op=ctx.function.name,
-        formula=formula(ctx.function),
-        inputs=[labels[id(parent)] for parent in ctx.parents],
+        op=tensor._op.name,
+        formula=formula(tensor._op),
+        inputs=[labels[id(parent)] for parent in tensor._parents],
         output=labels[id(tensor)],
         values=np.array(tensor.data),
         tensor=tensor,
@@ -198,14 +199,14 @@ def _forward_step(tensor: Tensor, labels: dict[int, str]) -> Step:
 def _backward_steps(visits: list[_Visit], labels: dict[int, str]) -> list[Step]:
     """Steps from the visits, with the running sum at each input that has several consumers."""
     consumers = Counter(id(parent) for visit in visits
-                        for parent, c in zip(visit.tensor._ctx.parents, visit.contributions)
+                        for parent, c in zip(visit.tensor._parents, visit.contributions)
                         if c is not None)
     running: dict[int, np.ndarray] = {}
     steps = []
     for visit in visits:
-        ctx = visit.tensor._ctx
+        tensor = visit.tensor
         accumulated: list[np.ndarray | None] = []
-        for parent, contribution in zip(ctx.parents, visit.contributions):
+        for parent, contribution in zip(tensor._parents, visit.contributions):
             if contribution is None or consumers[id(parent)] < 2:
                 accumulated.append(None)
                 continue
@@ -214,11 +215,11 @@ def _backward_steps(visits: list[_Visit], labels: dict[int, str]) -> list[Step]:
             accumulated.append(running[id(parent)])
         steps.append(Step(
             phase="backward",
-            op=ctx.function.name,
-            formula=formula(ctx.function),
-            inputs=[labels[id(parent)] for parent in ctx.parents],
-            output=labels[id(visit.tensor)],
-            values=np.array(visit.tensor.data),
+            op=tensor._op.name,
+            formula=formula(tensor._op),
+            inputs=[labels[id(parent)] for parent in tensor._parents],
+            output=labels[id(tensor)],
+            values=np.array(tensor.data),
             upstream=visit.upstream,
             input_grads=visit.contributions,
             accumulated=accumulated,
