@@ -6,8 +6,9 @@ The chain of `op_overhead` (see `benchmarks.chains`), 0-d, at three lengths
 length, and the spread of the forward figure (slowest / fastest - 1; goal of
 issue 20: within 10 %). Python's cyclic garbage collector is what could make a
 long graph slower per op: it walks the objects it tracks again and again while
-they pile up. The same 100,000-op forward with the collector switched off
-(`gc.disable()`) shows how much of the time is the collector's.
+they pile up. The same forwards with the collector switched off (`gc.disable()`)
+show how much of the time is the collector's, and the number of full collections
+(generation 2) during each forward shows when they begin.
 
 Bytes per node: Python's `tracemalloc` counts every allocation (NumPy reports
 its arrays to it) while a 100,000-op chain is built; the growth divided by the
@@ -41,22 +42,25 @@ def _chain_start():
     return x0, a, m
 
 
-def time_chain(n_ops: int, collector: bool = True) -> tuple[float, float]:
-    """Seconds per op of the forward and of the backward through an n_ops chain."""
+def time_chain(n_ops: int, collector: bool = True) -> tuple[float, float, int]:
+    """Seconds per op of the forward and of the backward through an n_ops chain, and
+    how many full collections (generation 2) ran during the forward."""
     x0, a, m = _chain_start()
     gc.collect()
     if not collector:
         gc.disable()
     try:
+        full_before = gc.get_stats()[2]["collections"]
         start = time.perf_counter()
         x = chains._chain(x0, a, m, n_ops)
         forward = time.perf_counter() - start
+        full_collections = gc.get_stats()[2]["collections"] - full_before
         start = time.perf_counter()
         x.backward()
         backward = time.perf_counter() - start
     finally:
         gc.enable()
-    return forward / n_ops, backward / n_ops
+    return forward / n_ops, backward / n_ops, full_collections
 
 
 def bytes_per_node(n_ops: int) -> float:
@@ -91,15 +95,17 @@ def run(settings: Settings) -> Report:
     report = Report()
     forward: dict[int, list[float]] = {n: [] for n in lengths}
     backward: dict[int, list[float]] = {n: [] for n in lengths}
-    without_collector: list[float] = []
+    without_collector: dict[int, list[float]] = {n: [] for n in lengths}
+    full_collections: dict[int, int] = {}
     middle = lengths[1]
     for _ in range(rounds):  # the lengths alternated, so a slow spell hits each alike
         for n in lengths:
-            f, b = time_chain(n)
+            f, b, full_collections[n] = time_chain(n)
             forward[n].append(f)
             backward[n].append(b)
-        without_collector.append(time_chain(middle, collector=False)[0])
+            without_collector[n].append(time_chain(n, collector=False)[0])
     medians = {n: float(np.median(forward[n])) * 1e6 for n in lengths}
+    offs = {n: float(np.median(without_collector[n])) * 1e6 for n in lengths}
     for n in lengths:
         b = float(np.median(backward[n])) * 1e6
         report.rows.append(Row(NAME, f"tinygrad_edu: µs/op fwd + bwd, 0-d chain of {n:,} ops",
@@ -109,15 +115,24 @@ def run(settings: Settings) -> Report:
     report.rows.append(Row(NAME, "forward µs/op: slowest length / fastest - 1",
                            f"{spread:.0%}", f"≤ {GOAL_SPREAD:.0%} (issue 20)",
                            spread <= GOAL_SPREAD))
-    off = float(np.median(without_collector)) * 1e6
+    off = offs[middle]
     report.rows.append(Row(NAME, f"forward µs/op, {middle:,} ops, cyclic GC switched off",
                            f"{off:.2f} (the collector: {1 - off / medians[middle]:.0%} of "
                            "the forward time)"))
+    off_spread = max(offs.values()) / min(offs.values()) - 1
+    report.rows.append(Row(NAME, "forward µs/op at each length, cyclic GC switched off "
+                           "(context: the engine's own cost)",
+                           " / ".join(f"{offs[n]:.2f}" for n in lengths)
+                           + f" (slowest / fastest - 1: {off_spread:.0%})"))
+    report.rows.append(Row(NAME, "full collections (generation 2) during the forward at "
+                           "each length (context)",
+                           " / ".join(str(full_collections[n]) for n in lengths)))
     node_bytes = bytes_per_node(middle)
     parts = node_parts()
     report.rows.append(Row(NAME, f"bytes per recorded op ({middle:,}-op chain, tracemalloc)",
                            f"{node_bytes:.0f}"))
-    report.raw.update({"spread": spread, "forward_us_without_gc": off,
+    report.raw.update({"spread": spread, "forward_us_without_gc": offs,
+                       "spread_without_gc": off_spread, "full_collections": full_collections,
                        "bytes_per_node": node_bytes, "parts": parts})
     report.notes.append(
         "graph_length: the op_overhead chain on 0-d tensors at "
