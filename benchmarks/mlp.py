@@ -42,11 +42,19 @@ class Problem:
     order: np.ndarray  # a permutation of range(n): the epoch's shuffle
     initial: dict[str, np.ndarray]  # "0.weight" (128, 784), "0.bias", "2.weight", "2.bias"
     source: str  # where X and y came from, for the report
+    batch_size: int = BATCH_SIZE
 
     @property
     def batches(self) -> list[np.ndarray]:
         """The index arrays of the epoch's batches (the last one may be short)."""
-        return [self.order[i:i + BATCH_SIZE] for i in range(0, len(self.order), BATCH_SIZE)]
+        size = self.batch_size
+        return [self.order[i:i + size] for i in range(0, len(self.order), size)]
+
+    @property
+    def layer_sizes(self) -> tuple[int, int, int]:
+        """(inputs, hidden units, classes), read from the initial weights."""
+        hidden, inputs = self.initial["0.weight"].shape
+        return inputs, hidden, self.initial["2.weight"].shape[0]
 
 
 def _real_mnist(samples: int) -> tuple[np.ndarray, np.ndarray, str] | None:
@@ -64,8 +72,9 @@ def _real_mnist(samples: int) -> tuple[np.ndarray, np.ndarray, str] | None:
     return X, y, "real MNIST training images from $TINYGRAD_EDU_DATA"
 
 
-def _synthetic(samples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str]:
-    X = rng.random((samples, IN_FEATURES), dtype=np.float32)
+def _synthetic(samples: int, rng: np.random.Generator, features: int = IN_FEATURES
+               ) -> tuple[np.ndarray, np.ndarray, str]:
+    X = rng.random((samples, features), dtype=np.float32)
     y = rng.integers(0, CLASSES, samples).astype(np.int64)
     return X, y, "synthetic uniform [0, 1) data of MNIST's shape ($TINYGRAD_EDU_DATA not set)"
 
@@ -78,15 +87,29 @@ def _linear_init(rng: np.random.Generator, fan_in: int, fan_out: int) -> list[np
     return [weight, bias]
 
 
+def _initial_weights(rng: np.random.Generator, inputs: int, hidden: int) -> dict[str, np.ndarray]:
+    w0, b0 = _linear_init(rng, inputs, hidden)
+    w2, b2 = _linear_init(rng, hidden, CLASSES)
+    return {"0.weight": w0, "0.bias": b0, "2.weight": w2, "2.bias": b2}
+
+
 def make_problem(quick: bool) -> Problem:
     """Real MNIST when $TINYGRAD_EDU_DATA holds it, otherwise synthetic data of its shape."""
     samples = QUICK_SAMPLES if quick else FULL_SAMPLES
     rng = np.random.default_rng(SEED)
     X, y, source = _real_mnist(samples) or _synthetic(samples, rng)
-    w0, b0 = _linear_init(rng, IN_FEATURES, HIDDEN)
-    w2, b2 = _linear_init(rng, HIDDEN, CLASSES)
-    initial = {"0.weight": w0, "0.bias": b0, "2.weight": w2, "2.bias": b2}
+    initial = _initial_weights(rng, IN_FEATURES, HIDDEN)
     return Problem(X, y, rng.permutation(len(X)), initial, source)
+
+
+def tiny_problem(batches: int) -> Problem:
+    """The same network at 8 → 8 → 10 with batches of 4, on synthetic data: the
+    arithmetic is so small that a training step costs what the framework does
+    around it (`benchmarks.instructions --workload mlp` counts it)."""
+    rng = np.random.default_rng(SEED)
+    X, y, _ = _synthetic(4 * batches, rng, features=8)
+    return Problem(X, y, np.arange(len(X)), _initial_weights(rng, 8, 8),
+                   "synthetic, 8 features", batch_size=4)
 
 
 EpochRun = Callable[[], np.ndarray]
@@ -99,7 +122,8 @@ EpochRun = Callable[[], np.ndarray]
 def prepare_tinygrad(problem: Problem) -> EpochRun:
     from tinygrad_edu import nn, optim
 
-    model = nn.Sequential(nn.Linear(IN_FEATURES, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, CLASSES))
+    inputs, hidden, classes = problem.layer_sizes
+    model = nn.Sequential(nn.Linear(inputs, hidden), nn.ReLU(), nn.Linear(hidden, classes))
     model.load_state_dict(problem.initial)
     return tinygrad_epoch(model, optim.SGD(model.parameters(), lr=LEARNING_RATE), problem)
 
@@ -166,8 +190,9 @@ def prepare_numpy(problem: Problem) -> EpochRun:
 def prepare_torch(problem: Problem) -> EpochRun:
     import torch
 
-    model = torch.nn.Sequential(torch.nn.Linear(IN_FEATURES, HIDDEN), torch.nn.ReLU(),
-                                torch.nn.Linear(HIDDEN, CLASSES))
+    inputs, hidden, classes = problem.layer_sizes
+    model = torch.nn.Sequential(torch.nn.Linear(inputs, hidden), torch.nn.ReLU(),
+                                torch.nn.Linear(hidden, classes))
     model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in problem.initial.items()})
     return torch_epoch(model, torch.optim.SGD(model.parameters(), lr=LEARNING_RATE), problem)
 

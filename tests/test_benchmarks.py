@@ -180,3 +180,13 @@ def test_the_instruction_count_child_runs_the_chain_and_its_backward(engine):
     # x₂₀ = (...((x₀ + a) m + a) m ...): dx₂₀/dx₀ = m²⁰
     np.testing.assert_allclose(np.asarray(x0.grad), np.float32(chains.MUL) ** 20, rtol=1e-5)
     assert instructions.run_chain(engine, 40, collector=True, backward=False).grad is None
+
+
+def test_the_instruction_count_child_trains_the_tiny_mlp_alike_in_every_contender():
+    from benchmarks import instructions
+
+    losses = {engine: instructions.run_training(engine, 20)
+              for engine in instructions.TRAINING_ENGINES}
+    assert losses["tinygrad_edu"].shape == (20,)
+    for engine in ("minimal", "numpy"):
+        np.testing.assert_allclose(losses[engine], losses["tinygrad_edu"], rtol=1e-5)
