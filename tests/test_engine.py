@@ -213,6 +213,36 @@ def test_float32_parameter_gets_float32_gradient_from_float64_graph():
     assert_close(w.grad, [0.5, 0.25])
 
 
+class CubeThatBackpropsInside(Function, register=False):
+    """y = x³; its backward first runs a backward pass of its own (on a graph it
+    builds), then reads its ctx: dL/dx = g · 3x²."""
+
+    name = "cube_that_backprops_inside"
+
+    @staticmethod
+    def forward(x):
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        with tg.enable_grad():
+            z = tg.Tensor(2.0, dtype=np.float64, requires_grad=True)
+            (dz,) = tg.grad(z * z * z, [z])  # d(z³)/dz = 3z² = 12 at z = 2
+        (x,) = ctx.inputs
+        assert ctx.function is CubeThatBackpropsInside
+        return grad * (values(dz) / 4.0) * x * x
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_backward_pass_inside_a_rule_does_not_move_the_rules_ctx(create_graph):
+    # A backward pass points one ctx at each node in turn; a pass inside a rule has a
+    # ctx of its own, so the outer rule still reads its own op when the inner one ends.
+    x = tg.Tensor([1.5, -2.0], dtype=np.float64, requires_grad=True)
+    (dx,) = tg.grad((CubeThatBackpropsInside.apply(x) * 2.0).sum(), [x],
+                    create_graph=create_graph)
+    assert_close(dx, 6.0 * x.data ** 2)
+
+
 class SquareWithTensorMethods(Function, register=False):
     """y = x²; its backward calls `x.abs()`, which only Tensors have."""
 
