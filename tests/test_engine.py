@@ -213,6 +213,15 @@ def test_float32_parameter_gets_float32_gradient_from_float64_graph():
     assert_close(w.grad, [0.5, 0.25])
 
 
+def test_backward_reads_the_output_forward_produced_even_after_data_is_replaced():
+    # exp's rule reads its output; PyTorch keeps the output's values for it too
+    x = tg.Tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    y = x.exp()
+    y.data = np.zeros(2)
+    y.sum().backward()
+    assert_close(x.grad, np.exp([1.0, 2.0]))
+
+
 class CubeThatBackpropsInside(Function, register=False):
     """y = x³; its backward first runs a backward pass of its own (on a graph it
     builds), then reads its ctx: dL/dx = g · 3x²."""

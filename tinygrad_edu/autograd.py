@@ -371,7 +371,9 @@ def _record(output: Tensor, op: type[Function], parents: tuple[Tensor, ...],
 
     `_parents` are the input Tensors (the graph's edges; None once a backward
     without retain_graph has freed what the op kept); `_saved_inputs` and
-    `_saved_output` the arrays the op computed from and produced, and
+    `_saved_output` the arrays the op computed from and produced (the output's
+    own reference: a later `tensor.data = ...` does not change what backward
+    reads, as in PyTorch), and
     `_input_versions` and `_output_version` the versions they had then (a rule
     reads them through a `Context`, which checks them); `_params` are the op's
     keyword parameters and `_needs_input_grad` which inputs require grad.
