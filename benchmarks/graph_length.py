@@ -13,8 +13,9 @@ show how much of the time is the collector's, and the number of full collections
 Bytes per node: Python's `tracemalloc` counts every allocation (NumPy reports
 its arrays to it) while a 100,000-op chain is built; the growth divided by the
 number of ops is what one recorded op keeps alive: its output Tensor (the graph's
-node), the array, and the tuples the node holds. `sys.getsizeof` of each of those
-objects gives the breakdown.
+node), the array, and the tuple of its inputs. `sys.getsizeof` of each of those
+objects gives the breakdown. (Its `needs_input_grad` and input versions are tuples
+that most ops share; see `_SHARED_FLAGS` in autograd.py.)
 """
 
 from __future__ import annotations
@@ -79,14 +80,11 @@ def bytes_per_node(n_ops: int) -> float:
 
 
 def node_parts() -> dict[str, int]:
-    """sys.getsizeof of each object one recorded 0-d op keeps alive."""
+    """sys.getsizeof of each object one recorded 0-d op keeps alive of its own."""
     x0, a, _ = _chain_start()
     y = x0 + a
     return {"Tensor": sys.getsizeof(y), "its array": sys.getsizeof(y.data),
-            "the inputs tuple": sys.getsizeof(y._parents),
-            "the saved arrays tuple": sys.getsizeof(y._saved_inputs),
-            "needs_input_grad": sys.getsizeof(y._needs_input_grad),
-            "input_versions": sys.getsizeof(y._input_versions)}
+            "the inputs tuple": sys.getsizeof(y._parents)}
 
 
 def run(settings: Settings) -> Report:
@@ -138,6 +136,6 @@ def run(settings: Settings) -> Report:
         "graph_length: the op_overhead chain on 0-d tensors at "
         f"{', '.join(f'{n:,}' for n in lengths)} ops, median of {rounds} rounds with the "
         "lengths alternated; the collector stays on except in the row that says otherwise. "
-        "What one recorded op keeps alive (sys.getsizeof, bytes): "
+        "What one recorded op keeps alive of its own (sys.getsizeof, bytes): "
         + ", ".join(f"{part} {size}" for part, size in parts.items()) + ".")
     return report

@@ -222,6 +222,17 @@ def test_backward_reads_the_output_forward_produced_even_after_data_is_replaced(
     assert_close(x.grad, np.exp([1.0, 2.0]))
 
 
+def test_backward_reads_an_input_as_it_is_after_its_data_is_replaced():
+    # as PyTorch: mul's rule reads b when it runs, so the new array (torch gives [10, 20])
+    a = tg.Tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    b = tg.Tensor([3.0, 4.0], dtype=np.float64, requires_grad=True)
+    y = a * b
+    b.data = np.array([10.0, 20.0])
+    y.sum().backward()
+    assert_close(a.grad, [10.0, 20.0])
+    assert_close(b.grad, [1.0, 2.0])
+
+
 class CubeThatBackpropsInside(Function, register=False):
     """y = x³; its backward first runs a backward pass of its own (on a graph it
     builds), then reads its ctx: dL/dx = g · 3x²."""

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu.autograd import OPS
 from tinygrad_edu.testing import assert_close
 
 
@@ -185,6 +186,17 @@ def test_non_broadcastable_shapes_name_the_op_and_the_shapes():
         tg.Tensor(np.ones((2, 3))) * tg.Tensor(np.ones(2))
     with pytest.raises(ValueError, match=r"<: shapes"):
         _ = tg.Tensor(np.ones(3)) < tg.Tensor(np.ones(2))
+
+
+@pytest.mark.parametrize("name", [name for name, op in OPS.items() if op.broadcasts])
+def test_every_broadcasting_op_names_itself_when_shapes_cannot_broadcast(name):
+    op = OPS[name]
+    inputs = [tg.Tensor(np.ones(3), requires_grad=True), tg.Tensor(np.ones(4))]
+    if name == "where":
+        inputs.insert(0, tg.Tensor(np.ones(3, dtype=bool)))
+    message = rf"^{name}: shapes (\(3,\) and )+\(4,\) cannot be broadcast"
+    with pytest.raises(ValueError, match=message):
+        op.apply(*inputs)
 
 
 @pytest.mark.parametrize("action, message", [

@@ -10,8 +10,8 @@ How it fits together:
   itself a graph and can be differentiated.
 * `Function.apply` runs `forward` and, when grad mode is on and an input
   requires grad, records the op in the output Tensor (`_record`): the op, the
-  input Tensors, the arrays and the version of each. The output's links to its
-  inputs are the computation graph; a Tensor is its node.
+  input Tensors, the output's array and the version of each. The output's links
+  to its inputs are the computation graph; a Tensor is its node.
 * `backpropagate` visits the graph in `topological_order` (every node before the
   nodes it was computed from), calls each op's `backward` once with the summed
   gradient of its output, sums each returned gradient back to its input's shape
@@ -34,6 +34,7 @@ import contextvars
 import functools
 import inspect
 import itertools
+import operator
 import os
 import traceback
 import types
@@ -46,7 +47,7 @@ import numpy as np
 # tensor.py imports this module; the engine only needs Tensor at run time, so it
 # refers to it through the module object and the import cycle stays harmless.
 from tinygrad_edu import tensor as tensor_module
-from tinygrad_edu.broadcast import unbroadcast
+from tinygrad_edu.broadcast import broadcast_shape, unbroadcast
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
@@ -180,10 +181,11 @@ class Context:
 
     A recorded op keeps what its backward needs in the Tensor it produced (the
     graph's node; see `Function.apply`), and the rule reads it through this view:
-    `inputs` and `output` (the arrays the op computed from and produced, checked
-    unchanged since forward), `input_shapes` (never checked: an in-place
-    operation keeps a shape), `params` (the op's keyword parameters: axis,
-    shape, ...), `needs_input_grad`, and `function` (the op itself). Under
+    `inputs` (the input tensors' arrays) and `output` (the array the op
+    produced), each checked unchanged by in-place operations since forward;
+    `input_shapes` (never checked: an in-place operation keeps a shape), `params`
+    (the op's keyword parameters: axis, shape, ...), `needs_input_grad`, and
+    `function` (the op itself). Under
     create_graph=True the rule gets a `TensorContext` instead: the same fields
     with Tensors in place of the arrays.
 
@@ -203,7 +205,7 @@ class Context:
     @property
     def inputs(self) -> tuple[np.ndarray, ...]:
         check_inputs_unchanged(self.node)
-        return self.node._saved_inputs
+        return tuple(map(_array_of, self.node._parents))
 
     @property
     def output(self) -> np.ndarray:
@@ -212,7 +214,7 @@ class Context:
 
     @property
     def input_shapes(self) -> list[tuple[int, ...]]:
-        return [a.shape for a in self.node._saved_inputs]
+        return [t.data.shape for t in self.node._parents]
 
     @property
     def params(self) -> dict:
@@ -221,6 +223,9 @@ class Context:
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         return self.node._needs_input_grad
+
+
+_array_of = operator.attrgetter("data")  # a Tensor's array
 
 
 class TensorContext(Context):
@@ -263,7 +268,6 @@ def free_graph(node: Tensor) -> None:
     """Drop what `node`'s op kept for backward; the op stays, for error messages,
     and `_parents` becomes None: the mark of a freed node."""
     node._parents = None
-    node._saved_inputs = None
     node._saved_output = None
 
 
@@ -296,7 +300,9 @@ class Function:
     and `jvp` for forward mode (the output's tangent from the inputs' tangents).
 
     `broadcasts = True` says the op broadcasts its inputs as NumPy does: the
-    engine then sums each gradient the rule returns back to its input's shape.
+    engine then sums each gradient the rule returns back to its input's shape,
+    and when forward raises on shapes that cannot broadcast, the error names the
+    op and the shapes.
     `returns_view = True` says the output may share memory with the first input
     (reshape, transpose, indexing): the two then share one version counter, so an
     in-place change through either is seen by every op that saved the other.
@@ -347,7 +353,12 @@ class Function:
             arrays.append(t.data)
             needs_input_grad.append(t._requires_grad)
             input_versions.append(t._version_counter.value)
-        data = cls.forward(*arrays, **params)
+        try:
+            data = cls.forward(*arrays, **params)
+        except ValueError:
+            if cls.broadcasts:  # name the op and the shapes that cannot broadcast
+                broadcast_shape(cls.name, *[a.shape for a in arrays])
+            raise
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             data = np.asarray(data)
         counter = (inputs[0]._shared_version_counter() if cls.returns_view
@@ -356,27 +367,25 @@ class Function:
         # A graph is recorded when grad mode is on, the result is a float and an
         # input requires grad.
         if _grad_enabled.get() and data.dtype.kind == "f" and True in needs_input_grad:
-            _record(output, cls, inputs, tuple(arrays), params, tuple(needs_input_grad),
-                    tuple(input_versions))
+            _record(output, cls, inputs, params, tuple(needs_input_grad), tuple(input_versions))
         if _anomaly_detection.get() and not _running_backward.get():
             _check_forward_anomaly(cls, output)
         return output
 
 
-def _record(output: Tensor, op: type[Function], parents: tuple[Tensor, ...],
-            inputs: tuple[np.ndarray, ...], params: dict, needs_input_grad: tuple[bool, ...],
-            input_versions: tuple[int, ...]) -> None:
+def _record(output: Tensor, op: type[Function], parents: tuple[Tensor, ...], params: dict,
+            needs_input_grad: tuple[bool, ...], input_versions: tuple[int, ...]) -> None:
     """Make `output` a node of the graph: it remembers the op that produced it and
     what the op's backward needs.
 
     `_parents` are the input Tensors (the graph's edges; None once a backward
-    without retain_graph has freed what the op kept); `_saved_inputs` and
-    `_saved_output` the arrays the op computed from and produced (the output's
-    own reference: a later `tensor.data = ...` does not change what backward
-    reads, as in PyTorch), and
-    `_input_versions` and `_output_version` the versions they had then (a rule
-    reads them through a `Context`, which checks them); `_params` are the op's
-    keyword parameters and `_needs_input_grad` which inputs require grad.
+    without retain_graph has freed what the op kept) and `_saved_output` the
+    array the op produced. As in PyTorch, a rule reads the inputs' arrays as they
+    are when it runs (after `x.data = ...`, the new one) and the output's array
+    as forward produced it. `_input_versions` and `_output_version` are the
+    versions the inputs and output had when the op ran (a rule reads them
+    through a `Context`, which checks them); `_params` are the op's keyword
+    parameters and `_needs_input_grad` which inputs require grad.
     `_module` is the innermost nn.Module whose forward recorded the op, and
     `_sequence` counts the recorded ops in the order they ran (backward runs them
     in the reverse order; the step-through of the forward pass replays them).
@@ -384,7 +393,6 @@ def _record(output: Tensor, op: type[Function], parents: tuple[Tensor, ...],
     """
     output._op = op
     output._parents = parents
-    output._saved_inputs = inputs
     output._saved_output = output.data
     output._params = params or _NO_PARAMS
     output._needs_input_grad = _SHARED_FLAGS.get(needs_input_grad, needs_input_grad)

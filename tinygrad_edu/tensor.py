@@ -64,7 +64,7 @@ class Tensor:
 
     __slots__ = ("data", "grad", "_requires_grad", "name", "_version_counter",
                  "_retains_grad", "_hooks", "__weakref__",
-                 "_op", "_parents", "_saved_inputs", "_saved_output", "_params",
+                 "_op", "_parents", "_saved_output", "_params",
                  "_needs_input_grad", "_input_versions", "_output_version", "_module",
                  "_sequence", "_created_at")
     __array_ufunc__ = None  # `ndarray * Tensor` calls Tensor.__rmul__ instead of NumPy

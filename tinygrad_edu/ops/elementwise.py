@@ -13,19 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Context, Function, Gradient
-from tinygrad_edu.broadcast import broadcast_shape
 from tinygrad_edu.ops.tangents import linear_jvp, or_zeros, product_rule, tangent_sum
 from tinygrad_edu.ops.tensor_or_array import apply_op, log, values, where
-
-
-def _broadcasting(op: str, ufunc, *arrays: np.ndarray) -> np.ndarray:
-    """`ufunc(*arrays)`, broadcast as NumPy does. When the shapes cannot broadcast,
-    the ValueError names the op and the shapes."""
-    try:
-        return ufunc(*arrays)
-    except ValueError:
-        broadcast_shape(op, *(a.shape for a in arrays))  # raises the clear error
-        raise
 
 
 class Add(Function):
@@ -37,7 +26,7 @@ class Add(Function):
 
     @staticmethod
     def forward(a, b):
-        return _broadcasting("add", np.add, a, b)
+        return np.add(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -53,7 +42,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(a, b):
-        return _broadcasting("sub", np.subtract, a, b)
+        return np.subtract(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -69,7 +58,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(a, b):
-        return _broadcasting("mul", np.multiply, a, b)
+        return np.multiply(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -86,7 +75,7 @@ class Div(Function):
 
     @staticmethod
     def forward(a, b):
-        return _broadcasting("div", np.divide, a, b)
+        return np.divide(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -132,7 +121,7 @@ class Pow(Function):
     def forward(a, b):
         if a.dtype.kind in "iu" and b.dtype.kind in "iu" and (b < 0).any():
             return _integer_power(a, b)
-        return _broadcasting("pow", np.power, a, b)
+        return np.power(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -356,7 +345,7 @@ class Maximum(Function):
 
     @staticmethod
     def forward(a, b):
-        return _broadcasting("maximum", np.maximum, a, b)
+        return np.maximum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -379,7 +368,7 @@ class Minimum(Function):
 
     @staticmethod
     def forward(a, b):
-        return _broadcasting("minimum", np.minimum, a, b)
+        return np.minimum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -404,7 +393,7 @@ class Where(Function):
 
     @staticmethod
     def forward(condition, a, b):
-        return _broadcasting("where", np.where, condition, a, b)
+        return np.where(condition, a, b)
 
     @staticmethod
     def backward(ctx, grad):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.ops.elementwise import _broadcasting
 from tinygrad_edu.ops.tangents import or_zeros
 from tinygrad_edu.ops.tensor_or_array import values
 
@@ -48,7 +47,7 @@ class Remainder(Function):
     @staticmethod
     def forward(a, b):
         check_integer_divisor("remainder", b)
-        return _broadcasting("remainder", np.remainder, a, b)
+        return np.remainder(a, b)
 
     @staticmethod
     def backward(ctx, grad):
