@@ -364,9 +364,9 @@ class Function:
         counter = (inputs[0]._shared_version_counter() if cls.returns_view
                    else tensor_module.UNCHANGED)
         output = tensor_module.Tensor._from_op(data, counter)
-        # A graph is recorded when grad mode is on, the result is a float and an
-        # input requires grad.
-        if _grad_enabled.get() and data.dtype.kind == "f" and True in needs_input_grad:
+        # A graph is recorded when an input requires grad, grad mode is on and the
+        # result is a float.
+        if True in needs_input_grad and _grad_enabled.get() and data.dtype.kind == "f":
             _record(output, cls, inputs, params, tuple(needs_input_grad), tuple(input_versions))
         if _anomaly_detection.get() and not _running_backward.get():
             _check_forward_anomaly(cls, output)

@@ -791,7 +791,7 @@ def _operands(a: Any, b: Any, floating: bool = False) -> tuple[Tensor, Tensor]:
     if type(a) is Tensor:
         dtype = a.data.dtype
         if type(b) is Tensor:
-            if dtype == b.data.dtype and (dtype.kind == "f" or not floating):
+            if dtype == b.data.dtype and (not floating or dtype.kind == "f"):
                 return a, b
         elif (type(b) is float or type(b) is int) and dtype.kind == "f":
             return a, constant(np.asarray(b, dtype=dtype))
