@@ -27,7 +27,7 @@ import tracemalloc
 
 import numpy as np
 
-from benchmarks import Settings, chains
+from benchmarks import Settings, chains, timing
 from benchmarks.report import Report, Row
 
 NAME = "graph_length"
@@ -48,9 +48,7 @@ def time_chain(n_ops: int, collector: bool = True) -> tuple[float, float, int]:
     how many full collections (generation 2) ran during the forward."""
     x0, a, m = _chain_start()
     gc.collect()
-    if not collector:
-        gc.disable()
-    try:
+    with timing.collector(on=collector):
         full_before = gc.get_stats()[2]["collections"]
         start = time.perf_counter()
         x = chains._chain(x0, a, m, n_ops)
@@ -59,8 +57,6 @@ def time_chain(n_ops: int, collector: bool = True) -> tuple[float, float, int]:
         start = time.perf_counter()
         x.backward()
         backward = time.perf_counter() - start
-    finally:
-        gc.enable()
     return forward / n_ops, backward / n_ops, full_collections
 
 

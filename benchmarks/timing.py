@@ -63,6 +63,19 @@ def time_once(run: Run) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
+@contextmanager
+def collector(on: bool) -> Iterator[None]:
+    """Python's cyclic garbage collector on (as always) or switched off inside the
+    block; on again after it. Off, a run shows what it costs without the collector's
+    passes: context next to the real figure, never a replacement for it."""
+    if not on:
+        gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def alternate(contenders: Mapping[str, Prepare], rounds: int,
               warmup_rounds: int = 0) -> dict[str, Timings]:
     """Time every contender `rounds` times, interleaved A, B, C, A, B, C, ...
