@@ -34,7 +34,6 @@ import contextvars
 import functools
 import inspect
 import itertools
-import operator
 import os
 import traceback
 import types
@@ -205,7 +204,10 @@ class Context:
     @property
     def inputs(self) -> tuple[np.ndarray, ...]:
         check_inputs_unchanged(self.node)
-        return tuple(map(_array_of, self.node._parents))
+        arrays = []
+        for tensor in self.node._parents:
+            arrays.append(tensor.data)
+        return tuple(arrays)
 
     @property
     def output(self) -> np.ndarray:
@@ -223,9 +225,6 @@ class Context:
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         return self.node._needs_input_grad
-
-
-_array_of = operator.attrgetter("data")  # a Tensor's array
 
 
 class TensorContext(Context):
